@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Generation throughput of the embedded model against this machine's fp32 matmul roofline.
+
+    python bench/generation.py [--model smollm2-135m-instruct] [--prompts 32] [--max-new-tokens 64]
+
+Prints one table: tokens/s of `curriculum_lab.models.generate` at several batch sizes, the same
+workload through plain `model.generate` (one prompt at a time, and batched without length sorting),
+the roofline measured in the same run (fp32 matmul GFLOP/s / FLOPs per token), and the ratio.
+FLOPs per token = 2 x (parameters in the matmuls: every linear layer plus the output head).
+Greedy outputs of every method are compared with plain per-prompt generate.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+
+import torch
+
+from curriculum_lab.core import set_threads, write_json
+from curriculum_lab.models import generate, load_model, render_prompt, _stop_ids
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    "Best fp32 GFLOP/s of an n x n matmul at the current thread count."
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter(); torch.mm(a, b); dt = time.perf_counter() - t
+        best = max(best, 2 * n**3 / dt / 1e9)
+    return best
+
+def flops_per_token(model) -> float:
+    "2 x parameters of the linear layers and the output head (embedding lookups are free)."
+    n = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
+    return 2.0 * n
+
+PROMPTS = [
+    'What is {a} + {b}? Answer with just the number.',
+    'Reverse the string "{w}" and answer with JSON {{"output": ...}}.',
+    'Tom has {a} apples and buys {b} more. How many apples does he have now? Explain briefly.',
+    'A shop sells pens at ${a} each. How much do {b} pens cost? Show your working.',
+]
+
+def make_prompts(n: int):
+    words = ['lab', 'curriculum', 'gradient', 'token', 'sample', 'reward', 'policy', 'adapter']
+    return [[{'role': 'user', 'content': PROMPTS[i % 4].format(a=7 + 3*i, b=11 + 5*i, w=words[i % 8])}] for i in range(n)]
+
+@torch.inference_mode()
+def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
+    "model.generate in input order, no length sorting; returns (texts, generated tokens)."
+    stop = _stop_ids(model, tok); texts, n_tok = [], 0
+    for b in range(0, len(prompts), batch_size):
+        enc = tok([render_prompt(tok, p) for p in prompts[b:b+batch_size]], return_tensors='pt', padding=True,
+                  add_special_tokens=False)
+        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, temperature=None, top_p=None,
+                             top_k=None, pad_token_id=tok.pad_token_id, eos_token_id=stop)[:, enc['input_ids'].shape[1]:]
+        for row in out.tolist():
+            end = next((k for k, t in enumerate(row) if t in stop), None)
+            body = row if end is None else row[:end]
+            texts.append(tok.decode(body, skip_special_tokens=False)); n_tok += len(body) + (end is not None)
+    return texts, n_tok
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--model', default='smollm2-135m-instruct')
+    ap.add_argument('--prompts', type=int, default=32, help='prompts for the batched runs')
+    ap.add_argument('--single-prompts', type=int, default=8, help='prompts for the batch-1 runs (slow)')
+    ap.add_argument('--max-new-tokens', type=int, default=64)
+    ap.add_argument('--batch-sizes', default='1,8,32')
+    ap.add_argument('--json', help='also write the rows to this JSON file')
+    a = ap.parse_args()
+    threads = set_threads()
+    model, tok = load_model(a.model)
+    fpt = flops_per_token(model)
+    prompts = make_prompts(a.prompts)
+    ref_texts, _ = plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1)  # also warms up
+    rows, gflops = [], []
+    def run(method, batch, fn, n_prompts):
+        gflops.append(matmul_gflops())              # the roofline is measured between the rows of this run
+        t = time.perf_counter(); texts, n_tok = fn(); dt = time.perf_counter() - t
+        same = texts[:a.single_prompts] == ref_texts[:len(texts)]
+        rows.append(dict(method=method, batch=batch, prompts=n_prompts, tokens=n_tok, seconds=round(dt, 2),
+                         tok_s=round(n_tok/dt, 1), same_greedy=same))
+        print(f'  {method:<26} batch {batch:>3}: {n_tok/dt:7.1f} tok/s', file=sys.stderr)
+    for bs in [int(x) for x in a.batch_sizes.split(',')]:
+        ps = prompts[:a.single_prompts] if bs == 1 else prompts
+        def ours(ps=ps, bs=bs):
+            cs = generate(model, tok, ps, max_new_tokens=a.max_new_tokens, batch_size=bs, progress=False)
+            return [c.text for c in cs], sum(c.tokens for c in cs)
+        run('curriculum_lab.generate', bs, ours, len(ps))
+    run('plain generate, per prompt', 1, lambda: plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1), a.single_prompts)
+    bmax = max(int(x) for x in a.batch_sizes.split(','))
+    run('plain generate, batched', bmax, lambda: plain_generate(model, tok, prompts, a.max_new_tokens, bmax), len(prompts))
+    gflops.append(matmul_gflops())
+    gf = sorted(gflops)[len(gflops)//2]
+    roof = gf * 1e9 / fpt
+    for r in rows: r['ratio_to_roofline'] = round(r['tok_s'] / roof, 3)
+    print(f'\nmodel {a.model}: {fpt/1e9:.3f} GFLOP/token, {threads} threads, max_new_tokens {a.max_new_tokens}; '
+          f'fp32 matmul {gf:.0f} GFLOP/s (median of {len(gflops)}, range {min(gflops):.0f}-{max(gflops):.0f}) '
+          f'-> roofline {roof:.0f} tok/s\n')
+    cols = list(rows[0])
+    print('| ' + ' | '.join(cols) + ' |'); print('|' + '---|' * len(cols))
+    for r in rows: print('| ' + ' | '.join(str(r[c]) for c in cols) + ' |')
+    if a.json: write_json(a.json, {'model': a.model, 'gflop_per_token': fpt/1e9, 'threads': threads,
+                                'matmul_gflops': gflops, 'roofline_tok_s': roof, 'rows': rows})
+
+if __name__ == '__main__': main()

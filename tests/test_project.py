@@ -1,0 +1,72 @@
+"The project's own contracts: notebook shape, parameters tag kept by nbdev_clean, validated papermill parameters."
+import json, shutil, subprocess, sys
+from pathlib import Path
+
+import nbformat, papermill as pm, pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted((ROOT/'nbs').glob('[0-9]*.ipynb'))
+BIN = Path(sys.executable).parent
+
+def cells(nb): return json.loads(Path(nb).read_text())['cells']
+def src(c): return ''.join(c['source'])
+
+def test_numbered_notebooks_exist():
+    assert {p.stem for p in NBS} >= {'00_core', '01_models'}
+
+@pytest.mark.parametrize('nb', NBS, ids=lambda p: p.stem)
+def test_notebook_shape(nb):
+    "Title + summary first, one default_exp naming the module, no nbdev_export() cell, small file."
+    cs = cells(nb)
+    assert cs[0]['cell_type'] == 'markdown' and src(cs[0]).startswith('# ') and '\n> ' in src(cs[0])
+    exp = [src(c) for c in cs if c['cell_type'] == 'code' and '#| default_exp' in src(c)]
+    assert len(exp) == 1
+    mod = exp[0].split('default_exp')[1].strip()
+    assert (ROOT/'curriculum_lab'/f'{mod}.py').exists()
+    assert not any('nbdev_export()' in src(c) for c in cs if c['cell_type'] == 'code')
+    assert nb.stat().st_size < 1_000_000
+    assert sum('test_eq' in src(c) or 'test_fail' in src(c) for c in cs) >= 3, 'lesson cells check their examples'
+
+def test_parameters_tag_survives_nbdev_clean(tmp_path):
+    "nbdev_clean must keep papermill's `parameters` tag (settings.ini: allowed_cell_metadata_keys = tags)."
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('x: int = 1', metadata={'tags': ['parameters'], 'collapsed': True},
+                                          execution_count=3)]
+    dst = ROOT/'nbs'/f'_tmp_clean_test_{tmp_path.name}.ipynb'
+    nbformat.write(nb, dst)
+    try:
+        r = subprocess.run([BIN/'nbdev_clean', '--fname', str(dst)], cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        c = json.loads(dst.read_text())['cells'][0]
+        assert c['metadata'] == {'tags': ['parameters']}     # tag kept, noise removed
+        assert c['execution_count'] is None
+    finally: dst.unlink(missing_ok=True)
+
+
+def _param_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    nb.cells = [nbformat.v4.new_code_cell('import math\nfrom curriculum_lab.core import notebook_params'),
+                nbformat.v4.new_code_cell('train_samples: int = 8   # examples\nlearning_rate: float = 1e-4  # lr\ntask: str = "arithmetic"',
+                                          metadata={'tags': ['parameters']}),
+                nbformat.v4.new_code_cell('params = notebook_params(globals())\nprint(sorted(params.items()))')]
+    nbformat.write(nb, path)
+    return path
+
+def test_papermill_parameters_validated(tmp_path):
+    nb = _param_notebook(tmp_path/'p.ipynb')
+    out = pm.execute_notebook(str(nb), str(tmp_path/'ok.ipynb'), parameters={'train_samples': 512},
+                              progress_bar=False, kernel_name='python3')
+    printed = out.cells[-1].outputs[0]['text']
+    assert "('train_samples', 512)" in printed and "('learning_rate', 0.0001)" in printed
+    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['train_sample'\]"):
+        pm.execute_notebook(str(nb), str(tmp_path/'bad.ipynb'), parameters={'train_sample': 512},
+                            progress_bar=False, kernel_name='python3')
+    with pytest.raises(pm.PapermillExecutionError, match='expected int'):
+        pm.execute_notebook(str(nb), str(tmp_path/'bad2.ipynb'), parameters={'train_samples': 'lots'},
+                            progress_bar=False, kernel_name='python3')
+
+def test_readme_mentions_the_two_commands():
+    text = (ROOT/'README.md').read_text()
+    assert 'make demo' in text and 'make test' in text
+    assert 'make test' in (ROOT/'.ci'/'run').read_text()
