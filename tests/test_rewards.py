@@ -40,3 +40,25 @@ def test_every_reward_runs_inside_grpo_trainer(tmp_path):
     for name in ALL_REWARDS:
         assert f'rewards/{name}/mean' in logged, sorted(logged)
     assert tr.state.global_step == 2
+
+def test_arc_program_reward_inside_grpo_trainer(tmp_path):
+    "Seed 002's shaped reward through GRPOTrainer on small ARC tasks (tiny model: junk programs, lowest rewards)."
+    from trl import GRPOConfig, GRPOTrainer
+    from curriculum_lab.models import load_model
+    from curriculum_lab.arc_programs import arc_program_reward
+    from curriculum_lab.rewards import format_approx_reward
+    task = get_task('arc_program', format='gsm')
+    ds = task.make_dataset(None, 'train')
+    ds = ds.filter(lambda r: r['height'] <= 5 and r['width'] <= 5).select(range(4))
+    model, tok = load_model('tiny', lora=dict(r=4))
+    args = GRPOConfig(output_dir=str(tmp_path), use_cpu=True, bf16=False, per_device_train_batch_size=4,
+                      num_generations=4, max_completion_length=8, max_steps=2, logging_steps=1, report_to=[],
+                      save_strategy='no', seed=0)
+    tr = GRPOTrainer(model=model, processing_class=tok, reward_funcs=[arc_program_reward, format_approx_reward],
+                     args=args, train_dataset=ds)
+    tr.train()
+    logged = {k for entry in tr.state.log_history for k in entry}
+    assert 'rewards/arc_program_reward/mean' in logged and tr.state.global_step == 2
+    # and the reward itself on reference programs vs junk
+    rows = {k: [ds[0][k]] * 2 for k in ds.column_names}
+    assert arc_program_reward(completions=[task.reference_completion(ds[0]), 'junk'], **rows) == [1.2, 0.0]
