@@ -78,7 +78,7 @@ docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --quiet --site-dir _site && echo "docs: _site/index.html"
 
 lab: install
-	cd nbs && ../$(VENV)/bin/jupyter lab --ip 127.0.0.1
+	cd nbs && ../$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: install
 	$(PY) bench/generation.py
