@@ -1,0 +1,83 @@
+"Curriculum SFT on the tiny model: the notebook under papermill, stage directories, loss, resume, validation errors."
+import csv, json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+import yaml
+
+from curriculum_lab.core import LabError, read_json
+from curriculum_lab.curriculum import load_curriculum, run_curriculum
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = str(ROOT/'nbs'/'31_curriculum.ipynb')
+
+STAGES = {
+    'facts': {'data': {'task': 'arithmetic', 'config': {'tier': [1, 2]}, 'n': 32}, 'epochs': 2, 'learning_rate': 3e-3,
+              'batch_size': 8, 'max_length': 128},
+    'drills': {'data': [{'task': 'arithmetic', 'config': {'tier': [3, 4]}, 'n': 24}, {'task': 'arithmetic', 'config': {'tier': [2]}, 'n': 4, 'upsample': 2}],
+               'epochs': 2, 'learning_rate': 3e-3, 'batch_size': 8, 'max_length': 128},
+    'words': {'data': [{'task': 'word_problems', 'n': 32}], 'epochs': 2, 'learning_rate': 3e-3, 'batch_size': 8, 'max_length': 160},
+}
+def _yaml(tmp_path, stages, name='tiny3'):
+    cfg = {'name': name, 'base_model': 'tiny', 'format': 'gsm', 'lora': {'r': 8, 'alpha': 16},
+           'conditions': {'baseline': {}, 'mul_tokens': {'task_config': {'mul_tokens': True}}},
+           'eval': [{'name': 'probes', 'task': 'arithmetic_probes', 'config': {'categories': ['mul_table']}, 'n': 6, 'max_new_tokens': 8}],
+           'stages': {k: STAGES[k] for k in stages}}
+    p = tmp_path/f'{name}.yaml'; p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return p
+
+def _run_nb(tmp_path, **params):
+    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters=params, progress_bar=False, kernel_name='python3',
+                        cwd=str(ROOT/'nbs'))
+
+def test_three_stage_curriculum_through_papermill(tmp_path):
+    out = tmp_path/'cur'
+    _run_nb(tmp_path, config=str(_yaml(tmp_path, ['facts', 'drills', 'words'])), condition='mul_tokens', output_dir=str(out))
+    prev = 'tiny'
+    for name, n in (('facts', 32), ('drills', 32), ('words', 32)):
+        sd = out/f'stage_{name}'
+        assert read_json(sd/'run.json')['status'] == 'completed'
+        res = read_json(sd/'sft_results.json')
+        assert res['examples'] == n and res['init_from'] == prev and res['condition'] == 'mul_tokens'
+        curve = [loss for _, loss in res['loss_curve']]
+        assert len(curve) == 8 and curve[-1] < curve[0], (name, curve)          # the loss fell in every stage
+        assert res['eval']['probes']['n'] == 6
+        assert (sd/'model'/'adapter_config.json').exists() and (sd/'loss_curve.png').exists()
+        prev = str(sd)
+    # mul tokens were in the data: the first stage's adapter added them, the later stages continued it
+    meta = read_json(out/'stage_words'/'model'/'curriculum_lab.json')
+    assert '<MUL_7_8_56>' in meta['special_tokens'] and read_json(out/'stage_words'/'run.json')['adapter'] == 'continued'
+    res = read_json(out/'stage_drills'/'sft_results.json')
+    assert [s['total'] for s in res['sources']] == [24, 8]                      # the review source upsampled 2x
+    rows = list(csv.DictReader(open(out/'summary.csv')))
+    assert [r['model'] for r in rows] == ['base', 'stage_facts', 'stage_drills', 'stage_words']
+    assert (out/'summary.md').read_text().count('\n| stage_') == 3
+
+def test_resume_keeps_completed_stages(tmp_path):
+    out = tmp_path/'cur'
+    run_curriculum(_yaml(tmp_path, ['facts'], 'grow'), output_dir=out, progress=False)
+    before = (out/'stage_facts'/'run.json').read_text()
+    r = run_curriculum(_yaml(tmp_path, ['facts', 'words'], 'grow'), output_dir=out, progress=False)
+    assert (out/'stage_facts'/'run.json').read_text() == before                 # not retrained, not re-evaluated
+    assert read_json(out/'stage_words'/'sft_results.json')['init_from'] == str(out/'stage_facts')
+    assert r['final_model'] == str(out/'stage_words') and len(r['rows']) == 3
+    # a changed stage on the same folder is refused instead of mixing two runs
+    changed = yaml.safe_load(_yaml(tmp_path, ['facts'], 'grow').read_text())
+    changed['stages']['facts']['learning_rate'] = 1e-3
+    with pytest.raises(LabError, match='different training parameters .*learning_rate'):
+        run_curriculum(changed, output_dir=out, progress=False)
+
+def test_bad_curriculum_is_an_error_before_training(tmp_path):
+    p = tmp_path/'bad.yaml'
+    p.write_text('stages:\n  facts:\n    data: {task: arithmetic, n: 8}\n    batch_size: eight\n')
+    with pytest.raises(pm.PapermillExecutionError, match=r"stage 'facts': batch_size='eight' is not a whole number >= 1"):
+        _run_nb(tmp_path, config=str(p), output_dir=str(tmp_path/'o'))
+    assert not (tmp_path/'o').exists()
+    p.write_text('stages:\n  facts:\n    data: {task: arithmetic, n: 8\n')
+    with pytest.raises(LabError, match='malformed YAML at line'):
+        load_curriculum(p)
+    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['conditon'\]"):
+        _run_nb(tmp_path, conditon='mul_tokens')
+    with pytest.raises(LabError, match="unknown condition 'mul'"):
+        run_curriculum(_yaml(tmp_path, ['facts']), condition='mul', output_dir=tmp_path/'o2')
