@@ -177,9 +177,9 @@ def _token_stats(tok, ds: Dataset, max_length: int) -> dict:
 def _load_for_training(base_model: str, tokens: list[str], spec: LoraSpec, backend: str, max_length: int, seed: int):
     "A trainable (model, tok): the base run's adapter when it already has `tokens`, else a fresh LoRA on it."
     src = resolve_model(base_model)
-    if src.kind == 'adapter' and set(tokens) <= set(src.meta.get('special_tokens', [])) and backend != 'unsloth':
-        model, tok = load_model(base_model, backend='hf', trainable=True)
-        log.info(f'continuing the adapter of {src.path} (its LoRA settings are kept)')
+    if src.kind == 'adapter' and set(tokens) <= set(src.meta.get('special_tokens', [])):
+        model, tok = load_model(base_model, backend='hf', trainable=True)   # peft reloads it trainable on any device
+        log.info(f'continuing the adapter of {src.path} with the hf backend (its LoRA settings are kept)')
         return model, tok, 'continued'
     model, tok = load_model(base_model, backend=backend, lora=spec, special_tokens=tokens, max_seq_length=max_length, seed=seed)
     return model, tok, 'new'
