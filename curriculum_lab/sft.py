@@ -5,9 +5,9 @@
 # %% ../nbs/30_sft.ipynb #93e9d5fa
 from __future__ import annotations
 import hashlib, json, os, shutil, time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from datasets import Dataset
@@ -28,7 +28,7 @@ log = get_logger('curriculum_lab.sft')
 # %% auto #0
 __all__ = ['log', 'SFT_DEFAULTS', 'ENV_VARS', 'LOG_COLUMNS', 'resolve_count', 'default_output_dir', 'task_examples',
            'read_traces', 'trace_examples', 'LabSFTTrainer', 'TrainLog', 'read_train_log', 'plot_loss_curve',
-           'dataset_sha256', 'train_sft']
+           'dataset_sha256', 'TrainingJob', 'run_training', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': 100}
@@ -114,12 +114,17 @@ class LabSFTTrainer(SFTTrainer):
 LOG_COLUMNS = ('step', 'epoch', 'loss', 'learning_rate', 'grad_norm')
 
 class TrainLog(TrainerCallback):
-    "Keeps `train_log.csv` (one row per logged step) up to date while training."
-    def __init__(self, path: str | Path): self.path = Path(path)
+    "Keeps a CSV of the logged steps (`columns`, or every numeric key logged) up to date while training."
+    def __init__(self, path: str | Path, columns: Sequence[str] | None = LOG_COLUMNS):
+        self.path, self.columns = Path(path), columns
     def rows(self, state) -> list[dict]:
-        return [{c: h.get(c, '') for c in LOG_COLUMNS} for h in state.log_history if 'loss' in h]
+        hist = [h for h in state.log_history if 'loss' in h]
+        cols = self.columns or list(dict.fromkeys(k for h in hist for k, v in h.items() if isinstance(v, (int, float))))
+        return [{c: h.get(c, '') for c in cols} for h in hist]
     def on_log(self, args, state, control, logs=None, **kw):
-        if state.is_world_process_zero: write_csv(self.path, self.rows(state) or [dict.fromkeys(LOG_COLUMNS, '')])
+        if state.is_world_process_zero:
+            rows = self.rows(state)
+            if rows: write_csv(self.path, rows)
 
 def read_train_log(path: str | Path) -> list[dict]:
     "Rows of a `train_log.csv` with numbers as floats (`step` as int)."
@@ -184,6 +189,71 @@ def _load_for_training(base_model: str, tokens: list[str], spec: LoraSpec, backe
     model, tok = load_model(base_model, backend=backend, lora=spec, special_tokens=tokens, max_seq_length=max_length, seed=seed)
     return model, tok, 'new'
 
+@dataclass
+class TrainingJob:
+    "What `run_training` needs from a trainer (SFT, GRPO): how to build it and what to record."
+    kind: str            # 'sft' | 'grpo': run.json's stage prefix and plot titles
+    stage: str           # the stage's name: debug/<stage>_<run_id>.csv and the metrics.json key of its evaluation
+    task: Task           # evaluated after training
+    base_model: str      # the start model (recorded in the saved model's metadata)
+    params: dict         # recorded in run.json; the _IDENTITY keys must match when a run is resumed
+    build: Callable      # (checkpoint dir, callbacks) -> (model, tokenizer, trainer, record for run.json)
+    eval_samples: int = 0
+    eval_kw: dict = field(default_factory=dict)   # evaluate() options
+    seed: int = 0
+    log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
+
+def run_training(job: TrainingJob, output_dir: str | Path, overwrite: bool = False, callbacks: Sequence = (),
+                 progress: bool = True) -> dict:
+    "Train (or resume, or skip) a job in `output_dir`, save the model, evaluate it, and return the run's metrics."
+    rd = RunDir(output_dir)
+    prev = rd.read_run()
+    ckpt_dir = rd.path/'checkpoints'
+    if overwrite:
+        shutil.rmtree(ckpt_dir, ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True); rd.model_dir.mkdir()
+        for f in ('train_log.csv', 'loss_curve.png', 'metrics.json'): (rd.path/f).unlink(missing_ok=True)
+        prev = {}
+    elif prev:
+        _check_same_run(rd, job.params)
+        if prev.get('status') == 'completed' and rd.has_model:
+            log.info(f'{rd.path} already holds a completed run ({prev.get("run_id")}): returning its metrics (overwrite=True redoes it)')
+            return {'output_dir': str(rd.path), 'status': 'skipped', **rd.read_metrics()}
+    trained = rd.has_model and 'train' in rd.read_metrics() and bool(prev)
+    last = None if trained or not ckpt_dir.is_dir() else get_last_checkpoint(str(ckpt_dir))
+    seed_everything(job.seed)
+    with start_run(rd.path, job.params, seed=job.seed, stage=f'{job.kind}-{job.stage}', run_id=prev.get('run_id') or make_run_id()) as run:
+        if trained:
+            log.info(f'{rd.path}: training finished in an earlier attempt, evaluating its saved model')
+            model, tok = load_model(rd.path, backend='hf')
+            status = 'evaluated'
+        else:
+            tlog = TrainLog(rd.path/'train_log.csv', job.log_columns)
+            model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
+            if last: log.info(f'resuming from {last}')
+            run.record.update(resumed_from=last, **rec); run.save()
+            t0 = time.monotonic()
+            out = trainer.train(resume_from_checkpoint=last)
+            run.log_time('train', time.monotonic() - t0)
+            rows = tlog.rows(trainer.state)
+            if rows: write_csv(rd.path/'train_log.csv', rows)
+            losses = [r['loss'] for r in rows]
+            plot_loss_curve(read_train_log(rd.path/'train_log.csv'), rd.path/'loss_curve.png',
+                            title=f'{job.kind.upper()} {job.stage}: {job.task.name}')
+            save_model(model, tok, rd.model_dir, **{job.kind: {'stage': job.stage, 'task': job.task.name,
+                                                                'init_from': job.base_model, 'adapter': rec.get('adapter')}})
+            rd.update_metrics({'train': {'steps': trainer.state.global_step, 'epochs': round(trainer.state.epoch or 0, 3),
+                                         'first_loss': losses[0] if losses else None, 'final_loss': losses[-1] if losses else None,
+                                         'train_loss': out.training_loss, 'train_seconds': round(time.monotonic() - t0, 1),
+                                         'resumed_from': last, **rec.get('data', {})}})
+            status = 'resumed' if last else 'trained'
+        if job.eval_samples:
+            t0 = time.monotonic()
+            evaluate((model, tok), job.task, n=job.eval_samples, output_dir=rd.path, stage=job.stage, seed=job.seed,
+                     run_id=run.run_id, progress=progress, **job.eval_kw)
+            run.log_time('eval', time.monotonic() - t0)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return {'output_dir': str(rd.path), 'status': status, **rd.read_metrics()}
+
 def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or a previous run directory
               task: str | Task = 'arithmetic',   # task name or Task (prompts, reference completions, evaluation)
               task_config: dict | None = None,   # task configuration when `task` is a name
@@ -235,60 +305,21 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
                   lora=asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens, output_dir=str(rd.path), **(record or {}))
-    prev = rd.read_run()
-    ckpt_dir = rd.path/'checkpoints'
-    if overwrite:
-        shutil.rmtree(ckpt_dir, ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True); rd.model_dir.mkdir()
-        for f in ('train_log.csv', 'loss_curve.png', 'metrics.json'): (rd.path/f).unlink(missing_ok=True)
-        prev = {}
-    elif prev:
-        _check_same_run(rd, params)
-        if prev.get('status') == 'completed' and rd.has_model:
-            log.info(f'{rd.path} already holds a completed run ({prev.get("run_id")}): returning its metrics (overwrite=True redoes it)')
-            return {'output_dir': str(rd.path), 'status': 'skipped', **rd.read_metrics()}
-    trained = rd.has_model and 'train' in rd.read_metrics() and bool(prev)
-    last = None if trained or not ckpt_dir.is_dir() else get_last_checkpoint(str(ckpt_dir))
-    seed_everything(seed)
-    with start_run(rd.path, params, seed=seed, stage=f'sft-{stage}', run_id=prev.get('run_id') or make_run_id()) as run:
-        if trained:
-            log.info(f'{rd.path}: training finished in an earlier attempt, evaluating its saved model')
-            model, tok = load_model(rd.path, backend='hf')
-            status = 'evaluated'
-        else:
-            model, tok, how = _load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
-            stats = _token_stats(tok, dataset, max_length)
-            device = get_device()
-            per_device = batch_size // grad_accum
-            steps = max_steps if max_steps > 0 else max(1, int(-(-len(dataset) // batch_size) * epochs))
-            cfg = SFTConfig(output_dir=str(ckpt_dir), per_device_train_batch_size=per_device, gradient_accumulation_steps=grad_accum,
-                            num_train_epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
-                            lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio, weight_decay=weight_decay,
-                            max_length=max_length, logging_steps=max(1, steps // 50), save_strategy='steps',
-                            save_steps=save_steps or max(1, steps // 10), save_total_limit=2, seed=seed, data_seed=seed,
-                            use_cpu=device == 'cpu', bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
-                            fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[],
-                            disable_tqdm=not progress, dataloader_num_workers=0, completion_only_loss=True)
-            trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok,
-                                    callbacks=[TrainLog(rd.path/'train_log.csv'), *callbacks])
-            if last: log.info(f'resuming from {last}')
-            run.record.update(resumed_from=last, adapter=how, data=stats); run.save()
-            t0 = time.monotonic()
-            out = trainer.train(resume_from_checkpoint=last)
-            run.log_time('train', time.monotonic() - t0)
-            rows = TrainLog(rd.path/'train_log.csv').rows(trainer.state)
-            write_csv(rd.path/'train_log.csv', rows)
-            losses = [r['loss'] for r in rows]
-            plot_loss_curve(read_train_log(rd.path/'train_log.csv'), rd.path/'loss_curve.png', title=f'SFT {stage}: {t.name}')
-            save_model(model, tok, rd.model_dir, sft={'stage': stage, 'task': t.name, 'init_from': str(base_model), 'adapter': how})
-            rd.update_metrics({'train': {'steps': trainer.state.global_step, 'epochs': round(trainer.state.epoch or 0, 3),
-                                         'first_loss': losses[0] if losses else None, 'final_loss': losses[-1] if losses else None,
-                                         'train_loss': out.training_loss, 'train_seconds': round(time.monotonic() - t0, 1),
-                                         'resumed_from': last, **stats}})
-            status = 'resumed' if last else 'trained'
-        if n_eval:
-            t0 = time.monotonic()
-            evaluate((model, tok), t, n=n_eval, split=eval_split, output_dir=rd.path, stage=stage, batch_size=eval_batch_size,
-                     max_new_tokens=eval_max_new_tokens, seed=seed, run_id=run.run_id, progress=progress)
-            run.log_time('eval', time.monotonic() - t0)
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return {'output_dir': str(rd.path), 'status': status, **rd.read_metrics()}
+    def build(ckpt_dir: Path, cbs: list):
+        model, tok, how = _load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
+        stats = _token_stats(tok, dataset, max_length)
+        device = get_device()
+        steps = max_steps if max_steps > 0 else max(1, int(-(-len(dataset) // batch_size) * epochs))
+        cfg = SFTConfig(output_dir=str(ckpt_dir), per_device_train_batch_size=batch_size // grad_accum,
+                        gradient_accumulation_steps=grad_accum, num_train_epochs=epochs, max_steps=max_steps,
+                        learning_rate=learning_rate, lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio,
+                        weight_decay=weight_decay, max_length=max_length, logging_steps=max(1, steps // 50),
+                        save_strategy='steps', save_steps=save_steps or max(1, steps // 10), save_total_limit=2, seed=seed,
+                        data_seed=seed, use_cpu=device == 'cpu', bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
+                        fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[], disable_tqdm=not progress,
+                        dataloader_num_workers=0, completion_only_loss=True)
+        trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok, callbacks=cbs)
+        return model, tok, trainer, {'adapter': how, 'data': stats}
+    job = TrainingJob('sft', stage, t, str(base_model), params, build, eval_samples=n_eval, seed=seed,
+                      eval_kw=dict(split=eval_split, batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
+    return run_training(job, rd.path, overwrite=overwrite, callbacks=callbacks, progress=progress)
