@@ -54,7 +54,7 @@ def resolve_count(name: str,            # parameter name, e.g. 'train_samples'
 def default_output_dir(stage: str, # e.g. 'prep', 'full'
                        kind: str = 'sft') -> Path:
     "`$OUTPUT_DIR/<stage>_<kind>`, or `outputs/<stage>_<kind>` when `OUTPUT_DIR` is unset (seed 001's layout)."
-    return Path(os.environ.get('OUTPUT_DIR') or 'outputs')/f'{stage}_{kind}'
+    return Path(os.environ.get('OUTPUT_DIR') or 'outputs')/(f'{stage}_{kind}' if kind else stage)
 
 # %% ../nbs/30_sft.ipynb #cf1335bb
 def _completion(text: str) -> list[dict]: return [{'role': 'assistant', 'content': text}]
