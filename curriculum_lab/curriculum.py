@@ -348,7 +348,7 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                       record={'curriculum': cur.name, 'condition': condition, 'sources': summary})
         if cur.eval and not all(RunDir(sd, create=False).read_metrics().get(f'eval_{e.name}') for e in cur.eval):
             from curriculum_lab.models import load_model
-            model = load_model(sd)
+            model = load_model(sd, merge=True)
             for ev in cur.eval: _eval_into(model, cur, ev, condition, sd, eval_samples, seed)
             del model
         m = RunDir(sd, create=False).read_metrics()

@@ -130,7 +130,7 @@ def evaluate(model,                          # name, path, run directory, or a l
     seed_everything(seed)
     ds = t.make_dataset(n, split=split, seed=seed)
     if isinstance(model, (tuple, list)): (mdl, tok), model_name = model, getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
-    else: (mdl, tok), model_name = load_model(model), str(model)
+    else: (mdl, tok), model_name = load_model(model, merge=True), str(model)   # adapters merged: ~2x faster
     t0 = time.time()
     comps: list[Completion] = generate(mdl, tok, ds['prompt'], max_new_tokens=max_new_tokens, temperature=temperature,
                                        n=samples_per_prompt, batch_size=batch_size, seed=seed, progress=progress,

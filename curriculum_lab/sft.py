@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 import torch
 from datasets import Dataset
 from transformers import Trainer, TrainerCallback
+from peft import PeftModel
 from transformers.trainer_utils import get_last_checkpoint
 from trl import SFTConfig, SFTTrainer
 
@@ -224,7 +225,7 @@ def run_training(job: TrainingJob, output_dir: str | Path, overwrite: bool = Fal
     with start_run(rd.path, job.params, seed=job.seed, stage=f'{job.kind}-{job.stage}', run_id=prev.get('run_id') or make_run_id()) as run:
         if trained:
             log.info(f'{rd.path}: training finished in an earlier attempt, evaluating its saved model')
-            model, tok = load_model(rd.path, backend='hf')
+            model, tok = load_model(rd.path, backend='hf', merge=True)
             status = 'evaluated'
         else:
             tlog = TrainLog(rd.path/'train_log.csv', job.log_columns)
@@ -247,6 +248,7 @@ def run_training(job: TrainingJob, output_dir: str | Path, overwrite: bool = Fal
                                          'resumed_from': last, **rec.get('data', {})}})
             status = 'resumed' if last else 'trained'
         if job.eval_samples:
+            if isinstance(model, PeftModel): model = model.merge_and_unload()   # saved already; merged generates ~2x faster
             t0 = time.monotonic()
             evaluate((model, tok), job.task, n=job.eval_samples, output_dir=rd.path, stage=job.stage, seed=job.seed,
                      run_id=run.run_id, progress=progress, **job.eval_kw)
