@@ -1,5 +1,5 @@
 # curriculum_lab: every set-up and check is a make target. See README.md (generated from nbs/index.ipynb).
-#   make demo      create .venv, install, run the main job on the embedded model
+#   make demo      create .venv, install, run papermill_runs/demo.yaml on the embedded model (~10 min)
 #   make test      create .venv if needed, install, run every check and test (what CI runs)
 #   make lab       JupyterLab in nbs/ with the package importable
 #   make docs      static site of the notebooks in _site/ (offline: mkdocs, not Quarto)
@@ -46,8 +46,8 @@ hooks:
 	@if [ -d .git ] && [ "$$(git config core.hooksPath)" != .githooks ]; then \
 	  git config core.hooksPath .githooks && echo "git hooks: .githooks (pre-commit: make check, pre-push: + nbtest)"; fi
 
-demo: install
-	$(PY) -c "from curriculum_lab.models import main_demo; main_demo()"
+demo: install  ## base eval -> prep SFT -> GRPO -> final eval on the embedded model (papermill_runs/demo.yaml)
+	$(PY) -m curriculum_lab.runs papermill_runs/demo.yaml
 
 test: install
 	$(MAKE) --no-print-directory check

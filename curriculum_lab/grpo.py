@@ -115,7 +115,8 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                          save_total_limit=2, seed=seed, data_seed=seed, use_cpu=device == 'cpu',
                          bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
                          fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[],
-                         disable_tqdm=not progress, dataloader_num_workers=0, log_completions=False)
+                         disable_tqdm=not progress, dataloader_num_workers=0, log_completions=False,
+                        gradient_checkpointing=device == 'cuda')   # on CPU memory is ample: recomputing costs ~1/3 more time
         trainer = GRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data, callbacks=cbs)
         return model, tok, trainer, {'adapter': how, 'data': {'examples': n, 'rewards': weights}}
 

@@ -319,7 +319,8 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                         save_strategy='steps', save_steps=save_steps or max(1, steps // 10), save_total_limit=2, seed=seed,
                         data_seed=seed, use_cpu=device == 'cpu', bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
                         fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[], disable_tqdm=not progress,
-                        dataloader_num_workers=0, completion_only_loss=True)
+                        dataloader_num_workers=0, completion_only_loss=True,
+                        gradient_checkpointing=device == 'cuda')   # on CPU memory is ample: recomputing costs ~1/3 more time
         trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok, callbacks=cbs)
         return model, tok, trainer, {'adapter': how, 'data': stats}
     job = TrainingJob('sft', stage, t, str(base_model), params, build, eval_samples=n_eval, seed=seed,
