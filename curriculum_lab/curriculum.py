@@ -15,7 +15,7 @@ from datasets import Dataset, concatenate_datasets
 import curriculum_lab
 from .core import (LabError, RunDir, get_logger, notebook_params, read_json, start_run, write_csv, write_json,
                                  write_text)
-from .models import EMBEDDED_MODEL, LoraSpec, _as_lora_spec
+from .models import EMBEDDED_MODEL, LoraSpec, _as_lora_spec, load_model
 from .tasks import TASKS, Task, get_task, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .sft import default_output_dir, read_train_log, task_examples, trace_examples, train_sft
@@ -265,13 +265,17 @@ def stage_dataset(cur: Curriculum, stage: Stage, condition: str = 'baseline', se
 
 # %% ../nbs/31_curriculum.ipynb #28d96382
 def _eval_into(model, cur, ev: EvalSpec, condition, out: Path, eval_samples, seed) -> dict:
-    rd = RunDir(out)
     key = f'eval_{ev.name}'
-    done = rd.read_metrics().get(key)
-    if done: return done
     t = source_task(cur, None, ev, condition)
     n = ev.n if eval_samples is None else (eval_samples if ev.n is None else min(ev.n, eval_samples))
     return evaluate(model, t, n=n, output_dir=out, stage=key, batch_size=ev.batch_size, max_new_tokens=ev.max_new_tokens, seed=seed)
+
+def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed) -> None:
+    "Every evaluation of the curriculum on one model, skipping those already in `out`'s metrics (the model loads once)."
+    todo = [ev for ev in cur.eval if not RunDir(out, create=False).read_metrics().get(f'eval_{ev.name}')]
+    if not todo: return
+    model = load_model(model_path, merge=True)
+    for ev in todo: _eval_into(model, cur, ev, condition, out, eval_samples, seed)
 
 _ROW_KEYS = ('accuracy', 'accuracy_ci95', 'answer_proportion', 'thinking_proportion', 'mul_tokens_per_response', 'n')
 
@@ -318,24 +322,18 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                   ) -> dict:
     "Train every stage in order (each from the previous stage's model), evaluate, and write the summary; returns it."
     cur = config if isinstance(config, Curriculum) else load_curriculum(config, variables)
-    if condition not in cur.conditions:
-        raise LabError(f'unknown condition {condition!r} for curriculum {cur.name!r}: use one of {sorted(cur.conditions)}')
     seed = cur.seed if seed is None else seed
     out = Path(output_dir or default_output_dir(f'curriculum_{cur.name}', kind=condition)).expanduser()
+    datasets = [stage_dataset(cur, s, condition, seed) for s in cur.stages]   # also checks the condition
     start = base_model or cur.conditions[condition].get('base_model') or cur.base_model
-    # every stage's tokens (and the evaluations') up front: the first stage's adapter has them all
-    datasets = [stage_dataset(cur, s, condition, seed) for s in cur.stages]
+    # every stage's special tokens up front: the first stage's adapter has them all, the later ones continue it
     tokens = list(dict.fromkeys(tok for s in cur.stages for src in s.sources for tok in source_task(cur, s, src, condition).special_tokens))
     out.mkdir(parents=True, exist_ok=True)
     write_text(out/'curriculum.yaml', yaml.safe_dump({'condition': condition, 'start_model': start, 'seed': seed,
                                                        'curriculum': asdict(cur)}, sort_keys=False))
     t0 = time.monotonic()
     log.info(f'curriculum {cur.name} ({condition}): base evaluation')
-    from curriculum_lab.models import load_model
-    if cur.eval and not all(RunDir(out/'base', create=False).read_metrics().get(f'eval_{e.name}') for e in cur.eval):
-        base = load_model(start)
-        for ev in cur.eval: _eval_into(base, cur, ev, condition, out/'base', eval_samples, seed)
-        del base
+    _evaluate_all(start, cur, condition, out/'base', eval_samples, seed)
     prev = start
     for st, (data, summary) in zip(cur.stages, datasets):
         sd = out/f'stage_{st.name}'
@@ -346,11 +344,7 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                       max_length=st.max_length, max_steps=st.max_steps, warmup_ratio=st.warmup_ratio, lora=cur.lora or None,
                       special_tokens=tokens, seed=seed, overwrite=overwrite, progress=progress,
                       record={'curriculum': cur.name, 'condition': condition, 'sources': summary})
-        if cur.eval and not all(RunDir(sd, create=False).read_metrics().get(f'eval_{e.name}') for e in cur.eval):
-            from curriculum_lab.models import load_model
-            model = load_model(sd, merge=True)
-            for ev in cur.eval: _eval_into(model, cur, ev, condition, sd, eval_samples, seed)
-            del model
+        _evaluate_all(str(sd), cur, condition, sd, eval_samples, seed)
         m = RunDir(sd, create=False).read_metrics()
         write_json(sd/'sft_results.json', {
             'stage': st.name, 'condition': condition, 'curriculum': cur.name, 'init_from': str(prev), 'sources': summary,

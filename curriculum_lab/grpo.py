@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_grpo.ipynb #764c7ff7
 from __future__ import annotations
-import json, os
+import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
@@ -13,10 +13,10 @@ import torch
 from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer
 
-from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json
+from .core import LabError, get_device, get_logger, notebook_params, read_json
 from .models import EMBEDDED_MODEL, LoraSpec, _as_lora_spec
 from .tasks import Task, get_task
-from .rewards import ALL_REWARDS, REWARD_SCORES, combine_rewards
+from .rewards import combine_rewards
 from .sft import (TrainingJob, _load_for_training, dataset_sha256, default_output_dir, read_train_log,
                                 resolve_count, run_training)
 

@@ -108,7 +108,7 @@ def trace_examples(task: Task, path: str | Path, n: int | None = None) -> Datase
 class LabSFTTrainer(SFTTrainer):
     "`SFTTrainer` with the model's own causal-LM loss on CPU and with trainable token rows."
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.args.use_cpu or not torch.cuda.is_available() or has_trainable_tokens(model):
+        if self.args.use_cpu or has_trainable_tokens(model):
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
         return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
