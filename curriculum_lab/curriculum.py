@@ -73,7 +73,7 @@ class EvalSpec:
     config: dict = field(default_factory=dict)
     n: int | None = 200
     max_new_tokens: int = 256
-    batch_size: int = 32
+    batch_size: int | None = None   # None: chosen for throughput
     format: str | None = None
 
 @dataclass

@@ -115,7 +115,7 @@ def evaluate(model,                          # name, path, run directory, or a l
              split: str = 'test',            # dataset split
              output_dir: str | Path | None = None, # run directory to write (None: write nothing)
              stage: str = 'eval',            # name of this evaluation in file names and metrics.json
-             batch_size: int = 32,           # sequences per forward pass
+             batch_size: int | None = None,  # sequences per forward pass (None: models.auto_batch_size)
              max_new_tokens: int = 256,      # generation budget
              temperature: float = 0.0,       # 0 = greedy
              samples_per_prompt: int = 1,    # samples per prompt (pass@k when > 1)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from peft import LoraConfig, PeftModel, get_peft_model
@@ -23,7 +24,8 @@ log = get_logger('curriculum_lab.models')
 __all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'DEMO_PROMPTS',
            'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model',
            'resolve_backend', 'add_special_tokens', 'LoraSpec', 'apply_lora', 'load_model', 'has_trainable_tokens',
-           'save_model', 'Completion', 'render_prompt', 'generate', 'demo', 'main_demo']
+           'save_model', 'Completion', 'render_prompt', 'fast_decoder_problem', 'FastDecoder', 'fast_decode',
+           'auto_batch_size', 'generate', 'demo', 'main_demo']
 
 # %% ../nbs/01_models.ipynb #0efdf145
 EMBEDDED_MODEL = 'smollm2-135m-instruct'
@@ -402,30 +404,214 @@ def _stop_ids(model, tok) -> list[int]:
     return sorted(i for i in ids if i is not None)
 
 # %% ../nbs/01_models.ipynb #0ef50da6
+_FAST_ARCHS = ('LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM')
+_FAST_ROPE = ('default', 'linear', 'llama3')
+
+def fast_decoder_problem(model) -> str | None:
+    "Why `FastDecoder` cannot run `model` (None when it can)."
+    name = type(model).__name__
+    if isinstance(model, PeftModel): return 'an unmerged LoRA adapter (load it with merge=True)'
+    if name not in _FAST_ARCHS: return f'{name} is not one of {", ".join(_FAST_ARCHS)}'
+    if getattr(model, 'lab_info', {}).get('backend') == 'unsloth': return 'an Unsloth model (it has its own fast path)'
+    p = next(model.parameters())
+    if p.device.type != 'cpu': return f'the model is on {p.device.type} (the fast decoder is for CPU)'
+    cfg = model.config
+    rope = (getattr(cfg, 'rope_parameters', None) or {}).get('rope_type', 'default')
+    if rope not in _FAST_ROPE: return f'rope_type {rope!r} (supported: {", ".join(_FAST_ROPE)})'
+    if cfg.hidden_act != 'silu': return f'hidden_act {cfg.hidden_act!r} (supported: silu)'
+    if getattr(cfg, 'sliding_window', None) and getattr(cfg, 'use_sliding_window', name == 'MistralForCausalLM'):
+        return 'sliding-window attention'
+    if getattr(cfg, 'mlp_bias', False) or getattr(model.model.layers[0].self_attn.o_proj, 'bias', None) is not None:
+        return 'biases on the output or MLP projections'
+    g = getattr(model, 'generation_config', None)
+    extra = {k: getattr(g, k, None) for k in ('repetition_penalty', 'no_repeat_ngram_size', 'bad_words_ids', 'suppress_tokens',
+                                           'begin_suppress_tokens', 'min_new_tokens', 'forced_bos_token_id', 'forced_eos_token_id',
+                                           'sequence_bias', 'encoder_repetition_penalty')}
+    extra = {k: v for k, v in extra.items() if v not in (None, 1.0, 0, [], {})}
+    if extra: return f'generation_config sets {extra} (model.generate applies them)'
+    return None
+
+class FastDecoder:
+    "A Llama-family causal LM's weights laid out for batched decoding on CPU (see `fast_decoder_problem`)."
+    def __init__(self, model):
+        if (why := fast_decoder_problem(model)): raise LabError(f'FastDecoder cannot run this model: {why}')
+        cfg, base = model.config, model.model
+        self.nh, self.nkv = cfg.num_attention_heads, cfg.num_key_value_heads
+        self.hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // self.nh
+        self.eps, self.inter = cfg.rms_norm_eps, cfg.intermediate_size
+        T = lambda w: w.detach().t().contiguous()
+        self.layers = []
+        for l in base.layers:
+            a, m = l.self_attn, l.mlp
+            qkv_b = None if a.q_proj.bias is None else torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]).detach()
+            self.layers.append(dict(ln1=l.input_layernorm.weight.detach(), ln2=l.post_attention_layernorm.weight.detach(),
+                                    qkv=T(torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight])), qkv_b=qkv_b,
+                                    o=T(a.o_proj.weight), gu=T(torch.cat([m.gate_proj.weight, m.up_proj.weight])),
+                                    down=T(m.down_proj.weight)))
+        self.norm, self.embed = base.norm.weight.detach(), base.embed_tokens.weight.detach()
+        self.head = T(model.lm_head.weight)
+        self.inv_freq, self.rope_scale = base.rotary_emb.inv_freq, base.rotary_emb.attention_scaling
+        self.dtype = self.embed.dtype
+
+    def _rms(self, x, w):   # as LlamaRMSNorm, in fp32
+        xf = x.float()
+        return w * (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)).to(x.dtype)
+
+    def _rope(self, pos):   # positions [B, S] -> cos, sin [B, 1, S, hd], as LlamaRotaryEmbedding
+        f = pos[..., None].float() * self.inv_freq
+        e = torch.cat((f, f), -1)
+        return (e.cos() * self.rope_scale).to(self.dtype)[:, None], (e.sin() * self.rope_scale).to(self.dtype)[:, None]
+
+    @staticmethod
+    def _rotate(x, cos, sin):
+        h = x.shape[-1] // 2
+        return x * cos + torch.cat((-x[..., h:], x[..., :h]), -1) * sin
+
+    def new_cache(self, rows: int, length: int) -> list:
+        "Empty K and V buffers for `rows` sequences of up to `length` tokens, one pair per layer."
+        return [(torch.empty(rows, self.nkv, length, self.hd, dtype=self.dtype),
+                 torch.empty(rows, self.nkv, length, self.hd, dtype=self.dtype)) for _ in self.layers]
+
+    def forward(self, ids, pos, cache, t0: int, mask):
+        """Run tokens `ids` [B, S] at positions `pos` [B, S], writing their keys and values into `cache` at
+        t0..t0+S; `mask` [B, 1, S, t0+S] says which cached positions each token sees. Returns the final hidden
+        state of each row's last token [B, H]."""
+        B, S = ids.shape; nh, nkv, hd, T = self.nh, self.nkv, self.hd, t0 + S
+        x = self.embed[ids].reshape(B * S, -1)
+        cos, sin = self._rope(pos)
+        for L, (K, V) in zip(self.layers, cache):
+            h = self._rms(x, L['ln1'])
+            qkv = (torch.addmm(L['qkv_b'], h, L['qkv']) if L['qkv_b'] is not None else h @ L['qkv'])
+            qkv = qkv.view(B, S, nh + 2 * nkv, hd).transpose(1, 2)
+            qk = self._rotate(qkv[:, :nh + nkv], cos, sin)          # queries and keys rotated together
+            q = qk[:, :nh]
+            K[:, :, t0:T], V[:, :, t0:T] = qk[:, nh:], qkv[:, nh + nkv:]
+            if S == 1: o = self._attend_one(q, K[:, :, :T], V[:, :, :T], mask)
+            else: o = F.scaled_dot_product_attention(q, K[:, :, :T], V[:, :, :T], attn_mask=mask, enable_gqa=nh != nkv)
+            x = x + o.transpose(1, 2).reshape(B * S, nh * hd) @ L['o']
+            gu = self._rms(x, L['ln2']) @ L['gu']
+            act = F.silu(gu[:, :self.inter], inplace=True).mul_(gu[:, self.inter:])
+            x = x + act @ L['down']
+        return self._rms(x.view(B, S, -1)[:, -1], self.norm)
+
+    def _attend_one(self, q, K, V, mask):
+        "Attention of one new token per row, its query heads grouped by key/value head: [B, nh, 1, hd]."
+        B, nkv, T, hd = K.shape; g = self.nh // nkv
+        s = torch.matmul(q.view(B, nkv, g, hd), K.transpose(2, 3)) * hd ** -0.5
+        s = s.masked_fill(~mask, float('-inf')).softmax(-1, dtype=torch.float32).to(q.dtype)
+        return torch.matmul(s, V).view(B, self.nh, 1, hd)
+
+    def logits(self, h): return h @ self.head
+
+def _pick(logits, temperature: float, top_p: float, gen):
+    "Next tokens from logits [B, V]: argmax when temperature is 0, else sampling as model.generate does."
+    if temperature == 0: return logits.argmax(-1)
+    scores = logits.float() / temperature
+    if top_p < 1.0:   # transformers' TopPLogitsWarper
+        srt, idx = torch.sort(scores, descending=False)
+        drop = srt.softmax(-1).cumsum(-1) <= (1 - top_p); drop[:, -1] = False
+        scores = scores.masked_fill(drop.scatter(1, idx, drop), float('-inf'))
+    return torch.multinomial(scores.softmax(-1), 1, generator=gen).squeeze(1)
+
+@torch.inference_mode()
+def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of each row's prompt
+                max_new_tokens: int, stop: Sequence[int], temperature: float = 0.0, top_p: float = 1.0,
+                gen: torch.Generator | None = None, on_token=None) -> list[list[int]]:
+    "Generate for one batch of rows; returns each row's new tokens up to and including a stop token."
+    B = len(prompts)
+    uniq = list(dict.fromkeys(tuple(p) for p in prompts)); where = {p: i for i, p in enumerate(uniq)}
+    P = min(len(os.path.commonprefix(uniq)), min(map(len, uniq)) - 1)   # shared prefix; every row keeps >= 1 own token
+    S = max(map(len, uniq)) - P; Tmax = P + S + max_new_tokens
+    cache = dec.new_cache(len(uniq), Tmax)
+    if P:   # the shared prefix once, for a batch of one, then copied to every distinct prompt
+        pre = dec.new_cache(1, P)
+        dec.forward(torch.tensor([uniq[0][:P]]), torch.arange(P)[None], pre, 0,
+                    torch.ones(P, P, dtype=torch.bool).tril()[None, None])
+        for (K, V), (k, v) in zip(cache, pre): K[:, :, :P], V[:, :, :P] = k, v
+    ids = torch.zeros(len(uniq), S, dtype=torch.long); own = torch.zeros(len(uniq), S, dtype=torch.bool)
+    for r, p in enumerate(uniq): ids[r, S - len(p) + P:] = torch.tensor(p[P:]); own[r, S - len(p) + P:] = True
+    pos = P + (own.long().cumsum(-1) - 1).clamp(min=0)
+    seen = torch.zeros(len(uniq), Tmax, dtype=torch.bool); seen[:, :P] = True; seen[:, P:P + S] = own
+    causal = torch.ones(S, S, dtype=torch.bool).tril()
+    mask = torch.cat([seen[:, None, :P].expand(-1, S, -1), (causal & own[:, None]) | torch.eye(S, dtype=torch.bool)], -1)
+    logits = dec.logits(dec.forward(ids, pos, cache, P, mask[:, None]))
+    # one row per (prompt, sample): distinct prompts are expanded only now
+    sel = torch.tensor([where[tuple(p)] for p in prompts])
+    if len(uniq) < B or not torch.equal(sel, torch.arange(B)):
+        cache = [(K.index_select(0, sel), V.index_select(0, sel)) for K, V in cache]
+        logits, seen, pos = logits[sel], seen[sel], pos[sel]
+    nxt = _pick(logits, temperature, top_p, gen)
+    out = [[] for _ in range(B)]; rows = torch.arange(B); alive = torch.ones(B, dtype=torch.bool)
+    last, stop_t, t = pos[:, -1], torch.tensor(list(stop)), P + S
+    for step in range(max_new_tokens):
+        for r, tok, a in zip(rows.tolist(), nxt.tolist(), alive.tolist()):
+            if a: out[r].append(tok)
+        if on_token: on_token(int(alive.sum()))
+        alive &= ~torch.isin(nxt, stop_t)
+        n_alive = int(alive.sum())
+        if n_alive == 0 or step == max_new_tokens - 1: break
+        if n_alive <= 0.75 * len(rows):   # drop finished rows once a quarter of the batch is done
+            keep = alive.nonzero().squeeze(1)
+            cache = [(K.index_select(0, keep), V.index_select(0, keep)) for K, V in cache]
+            rows, nxt, seen, last, alive = rows[keep], nxt[keep], seen[keep], last[keep], alive[keep]
+        seen[:, t] = True; last = last + 1
+        h = dec.forward(nxt[:, None], last[:, None], cache, t, seen[:, None, None, :t + 1])
+        nxt = _pick(dec.logits(h), temperature, top_p, gen)
+        t += 1
+    return out
+
+# %% ../nbs/01_models.ipynb #01126c67
+def auto_batch_size(model, max_len: int,     # longest prompt + max_new_tokens
+                    fast: bool = True,       # the CPU fast decoder (else model.generate)
+                    cache_gb: float = 2.0,   # memory allowed for the KV cache
+                   ) -> int:
+    "Sequences per batch for throughput: 128 on the CPU fast decoder, 32 otherwise, fewer when their KV cache would pass `cache_gb`."
+    cfg = model.config
+    hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // cfg.num_attention_heads
+    kv = getattr(cfg, 'num_key_value_heads', None) or cfg.num_attention_heads
+    per_row = cfg.num_hidden_layers * 2 * kv * hd * max(max_len, 1) * next(model.parameters()).element_size()
+    return max(1, min(128 if fast else 32, int(cache_gb * 1e9 // per_row)))
+
+def _hf_generate(model, prompts: list[list[int]], pad: int, dev, kw: dict) -> list[list[int]]:
+    "One batch through `model.generate`, left-padded; returns each row's new tokens."
+    L = max(map(len, prompts))
+    ids = torch.full((len(prompts), L), pad, dtype=torch.long); mask = torch.zeros_like(ids)
+    for r, p in enumerate(prompts): ids[r, L-len(p):] = torch.tensor(p); mask[r, L-len(p):] = 1
+    return model.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev), **kw)[:, L:].tolist()
+
 @torch.inference_mode()
 def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
              max_new_tokens: int = 256,  # generation budget per completion
              temperature: float = 0.0,   # 0 = greedy
              top_p: float = 1.0,         # nucleus sampling (temperature > 0 only)
              n: int = 1,                 # samples per prompt
-             batch_size: int = 16,       # sequences per forward pass
+             batch_size: int | None = None, # sequences per forward pass (None: `auto_batch_size`)
              seed: int | None = None,    # seed for sampling
              progress: bool = True,      # show a progress bar
              desc: str = 'generate',     # progress bar label
+             engine: str = 'auto',       # 'auto': FastDecoder when the model allows, else model.generate; 'fast' | 'hf'
             ) -> list[Completion]:
     "Batched, length-sorted generation; returns `len(prompts)*n` completions in input order."
-    if n < 1 or batch_size < 1 or max_new_tokens < 1: raise LabError('n, batch_size and max_new_tokens must be >= 1')
+    if n < 1 or (batch_size is not None and batch_size < 1) or max_new_tokens < 1:
+        raise LabError('n, batch_size and max_new_tokens must be >= 1')
     if temperature < 0: raise LabError(f'temperature must be >= 0, got {temperature}')
+    if engine not in ('auto', 'fast', 'hf'): raise LabError(f"engine must be 'auto', 'fast' or 'hf', got {engine!r}")
+    why = fast_decoder_problem(model)
+    if engine == 'fast' and why: raise LabError(f"engine='fast' cannot run this model: {why}; use engine='auto' or 'hf'")
+    fast = engine != 'hf' and why is None
     if getattr(model, 'lab_info', {}).get('backend') == 'unsloth':
         from unsloth import FastLanguageModel; FastLanguageModel.for_inference(model)
     enc = [tok(render_prompt(tok, p), add_special_tokens=False)['input_ids'] for p in prompts]
     jobs = sorted(((i, s) for i in range(len(enc)) for s in range(n)), key=lambda j: (-len(enc[j[0]]), j))
+    if batch_size is None: batch_size = auto_batch_size(model, max(map(len, enc), default=0) + max_new_tokens, fast)
     stop, pad = _stop_ids(model, tok), tok.pad_token_id
     dev = next(model.parameters()).device
     kw = dict(max_new_tokens=max_new_tokens, pad_token_id=pad, eos_token_id=stop)
     kw.update(dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0
               else dict(do_sample=False, temperature=None, top_p=None, top_k=None))
     if seed is not None: torch.manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed) if fast and seed is not None else None
+    dec = FastDecoder(model) if fast else None
     was_training = model.training; model.eval()
     out: list[Completion] = []
     n_tok, t0 = 0, time.time()
@@ -433,11 +619,8 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
     try:
         for b in range(0, len(jobs), batch_size):
             chunk = jobs[b:b+batch_size]
-            L = max(len(enc[i]) for i, _ in chunk)
-            ids = torch.full((len(chunk), L), pad, dtype=torch.long); mask = torch.zeros_like(ids)
-            for r, (i, _) in enumerate(chunk):
-                ids[r, L-len(enc[i]):] = torch.tensor(enc[i]); mask[r, L-len(enc[i]):] = 1
-            gen = model.generate(input_ids=ids.to(dev), attention_mask=mask.to(dev), **kw)[:, L:].tolist()
+            if fast: gen = fast_decode(dec, [enc[i] for i, _ in chunk], max_new_tokens, stop, temperature, top_p, rng)
+            else: gen = _hf_generate(model, [enc[i] for i, _ in chunk], pad, dev, kw)
             for (i, s), row in zip(chunk, gen):
                 end = next((k for k, t in enumerate(row) if t in stop), None)
                 body = row if end is None else row[:end]
