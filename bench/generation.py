@@ -58,7 +58,8 @@ PROMPTS = [
 
 def make_prompts(n: int):
     words = ['lab', 'curriculum', 'gradient', 'token', 'sample', 'reward', 'policy', 'adapter']
-    return [[{'role': 'user', 'content': PROMPTS[i % 4].format(a=7 + 3*i, b=11 + 5*i, w=words[i % 8])}] for i in range(n)]
+    "`n` distinct chat prompts (repeated prompts would be computed once by the fast decoder and flatter it)."
+    return [[{'role': 'user', 'content': PROMPTS[i % 4].format(a=7 + 3*i, b=11 + 5*i, w=f'{words[i % 8]}{i}')}] for i in range(n)]
 
 @torch.inference_mode()
 def plain_generate(model, tok, prompts, max_new_tokens, batch_size):

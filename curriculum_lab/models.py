@@ -541,19 +541,19 @@ def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of eac
         cache = [(K.index_select(0, sel), V.index_select(0, sel)) for K, V in cache]
         logits, seen, pos = logits[sel], seen[sel], pos[sel]
     nxt = _pick(logits, temperature, top_p, gen)
-    out = [[] for _ in range(B)]; rows = torch.arange(B); alive = torch.ones(B, dtype=torch.bool)
+    out = [[] for _ in range(B)]; rows = torch.arange(B)      # rows[i]: the output row decoded in slot i
     last, stop_t, t = pos[:, -1], torch.tensor(list(stop)), P + S
     for step in range(max_new_tokens):
-        for r, tok, a in zip(rows.tolist(), nxt.tolist(), alive.tolist()):
-            if a: out[r].append(tok)
-        if on_token: on_token(int(alive.sum()))
-        alive &= ~torch.isin(nxt, stop_t)
-        n_alive = int(alive.sum())
-        if n_alive == 0 or step == max_new_tokens - 1: break
-        if n_alive <= 0.75 * len(rows):   # drop finished rows once a quarter of the batch is done
-            keep = alive.nonzero().squeeze(1)
-            cache = [(K.index_select(0, keep), V.index_select(0, keep)) for K, V in cache]
-            rows, nxt, seen, last, alive = rows[keep], nxt[keep], seen[keep], last[keep], alive[keep]
+        for r, tok in zip(rows.tolist(), nxt.tolist()): out[r].append(tok)
+        if on_token: on_token(len(rows))
+        alive = ~torch.isin(nxt, stop_t); n = int(alive.sum())
+        if n == 0 or step == max_new_tokens - 1: break
+        if n < len(rows):   # finished rows leave: live rows from the tail move into their slots, the rest is cut off
+            src, dst = alive[n:].nonzero().squeeze(1) + n, (~alive[:n]).nonzero().squeeze(1)
+            for K, V in cache: K[dst], V[dst] = K[src], V[src]
+            for x in (rows, nxt, seen, last): x[dst] = x[src]
+            cache = [(K[:n], V[:n]) for K, V in cache]
+            rows, nxt, seen, last = rows[:n], nxt[:n], seen[:n], last[:n]
         seen[:, t] = True; last = last + 1
         h = dec.forward(nxt[:, None], last[:, None], cache, t, seen[:, None, None, :t + 1])
         nxt = _pick(dec.logits(h), temperature, top_p, gen)
