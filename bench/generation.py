@@ -12,7 +12,7 @@ rate of the model's own matmul shapes at the largest batch is printed beside it,
 decoder made only of matmuls would reach. Greedy outputs are compared with plain per-prompt
 generate (first --single-prompts prompts) and with plain batched generate (every prompt).
 """
-import argparse, json, sys, time
+import argparse, json, os, sys, time
 from pathlib import Path
 
 import torch
@@ -111,17 +111,27 @@ def main():
     shape_gf = model_shape_gflops(model, bmax)
     gf = sorted(gflops)[len(gflops)//2]
     roof = gf * 1e9 / fpt
+    # the least matmul work this workload needs: every prompt token once (the prefix all prompts share once),
+    # the head only for each prompt's last token, then one full token per generated token after the first
+    enc = [tok(render_prompt(tok, p), add_special_tokens=False)['input_ids'] for p in prompts]
+    shared, head = len(os.path.commonprefix(enc)), 2.0 * model.lm_head.weight.numel()
+    gen_tokens = rows[-1]['tokens']
+    work = ((sum(map(len, enc)) - (len(enc) - 1) * shared) * (fpt - head) + len(enc) * head + (gen_tokens - len(enc)) * fpt)
+    ceiling = gen_tokens / (work / (shape_gf * 1e9))
     for r, texts in zip(rows, outputs):
         r['same_as_plain_batched'] = texts == outputs[-1][:len(texts)]
         r['ratio_to_roofline'] = round(r['tok_s'] / roof, 3)
     print(f'\nmodel {a.model}: {fpt/1e9:.3f} GFLOP/token, {threads} threads, max_new_tokens {a.max_new_tokens}; '
           f'fp32 matmul {gf:.0f} GFLOP/s (median of {len(gflops)}, range {min(gflops):.0f}-{max(gflops):.0f}) '
           f'-> roofline {roof:.0f} tok/s; the model\'s own matmul shapes at batch {bmax}: {shape_gf:.0f} GFLOP/s '
-          f'-> {shape_gf * 1e9 / fpt:.0f} tok/s for matmuls alone\n')
+          f'-> {shape_gf * 1e9 / fpt:.0f} tok/s for matmuls alone; with this workload\'s prompts ({sum(map(len, enc))} tokens, '
+          f'{shared} shared) a decoder doing nothing but its matmuls at that rate would give {ceiling:.0f} tok/s '
+          f'({ceiling / roof:.2f} of the roofline)\n')
     cols = list(rows[0])
     print('| ' + ' | '.join(cols) + ' |'); print('|' + '---|' * len(cols))
     for r in rows: print('| ' + ' | '.join(str(r[c]) for c in cols) + ' |')
     if a.json: write_json(a.json, {'model': a.model, 'gflop_per_token': fpt/1e9, 'threads': threads,
-                                'matmul_gflops': gflops, 'roofline_tok_s': roof, 'model_shape_gflops': shape_gf, 'rows': rows})
+                                'matmul_gflops': gflops, 'roofline_tok_s': roof, 'model_shape_gflops': shape_gf,
+                                'matmul_only_ceiling_tok_s': ceiling, 'rows': rows})
 
 if __name__ == '__main__': main()

@@ -516,8 +516,8 @@ def _pick(logits, temperature: float, top_p: float, gen):
 @torch.inference_mode()
 def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of each row's prompt
                 max_new_tokens: int, stop: Sequence[int], temperature: float = 0.0, top_p: float = 1.0,
-                gen: torch.Generator | None = None, on_token=None) -> list[list[int]]:
-    "Generate for one batch of rows; returns each row's new tokens up to and including a stop token."
+                gen: torch.Generator | None = None, on_done=None) -> list[list[int]]:
+    "Generate for one batch of rows; returns each row's new tokens up to and including a stop token. `on_done(k)` hears of rows as they finish."
     B = len(prompts)
     uniq = list(dict.fromkeys(tuple(p) for p in prompts)); where = {p: i for i, p in enumerate(uniq)}
     P = min(len(os.path.commonprefix(uniq)), min(map(len, uniq)) - 1)   # shared prefix; every row keeps >= 1 own token
@@ -537,7 +537,7 @@ def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of eac
     logits = dec.logits(dec.forward(ids, pos, cache, P, mask[:, None]))
     # one row per (prompt, sample): distinct prompts are expanded only now
     sel = torch.tensor([where[tuple(p)] for p in prompts])
-    if len(uniq) < B or not torch.equal(sel, torch.arange(B)):
+    if len(uniq) < B:
         cache = [(K.index_select(0, sel), V.index_select(0, sel)) for K, V in cache]
         logits, seen, pos = logits[sel], seen[sel], pos[sel]
     nxt = _pick(logits, temperature, top_p, gen)
@@ -545,9 +545,9 @@ def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of eac
     last, stop_t, t = pos[:, -1], torch.tensor(list(stop)), P + S
     for step in range(max_new_tokens):
         for r, tok in zip(rows.tolist(), nxt.tolist()): out[r].append(tok)
-        if on_token: on_token(len(rows))
-        alive = ~torch.isin(nxt, stop_t); n = int(alive.sum())
-        if n == 0 or step == max_new_tokens - 1: break
+        alive = ~torch.isin(nxt, stop_t); n = int(alive.sum()) if step < max_new_tokens - 1 else 0
+        if on_done and n < len(rows): on_done(len(rows) - n)
+        if n == 0: break
         if n < len(rows):   # finished rows leave: live rows from the tail move into their slots, the rest is cut off
             src, dst = alive[n:].nonzero().squeeze(1) + n, (~alive[:n]).nonzero().squeeze(1)
             for K, V in cache: K[dst], V[dst] = K[src], V[src]
@@ -563,13 +563,15 @@ def fast_decode(dec: FastDecoder, prompts: list[list[int]],   # token ids of eac
 # %% ../nbs/01_models.ipynb #01126c67
 def auto_batch_size(model, max_len: int,     # longest prompt + max_new_tokens
                     fast: bool = True,       # the CPU fast decoder (else model.generate)
-                    cache_gb: float = 2.0,   # memory allowed for the KV cache
+                    cache_gb: float | None = None, # memory allowed for the KV cache (None: 2 GB on CPU, half the free GPU memory)
                    ) -> int:
     "Sequences per batch for throughput: 128 on the CPU fast decoder, 32 otherwise, fewer when their KV cache would pass `cache_gb`."
-    cfg = model.config
+    cfg, p = model.config, next(model.parameters())
+    if cache_gb is None:
+        cache_gb = torch.cuda.mem_get_info(p.device)[0] / 2e9 if p.device.type == 'cuda' else 2.0
     hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // cfg.num_attention_heads
     kv = getattr(cfg, 'num_key_value_heads', None) or cfg.num_attention_heads
-    per_row = cfg.num_hidden_layers * 2 * kv * hd * max(max_len, 1) * next(model.parameters()).element_size()
+    per_row = cfg.num_hidden_layers * 2 * kv * hd * max(max_len, 1) * p.element_size()
     return max(1, min(128 if fast else 32, int(cache_gb * 1e9 // per_row)))
 
 def _hf_generate(model, prompts: list[list[int]], pad: int, dev, kw: dict) -> list[list[int]]:
@@ -619,15 +621,15 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
     try:
         for b in range(0, len(jobs), batch_size):
             chunk = jobs[b:b+batch_size]
-            if fast: gen = fast_decode(dec, [enc[i] for i, _ in chunk], max_new_tokens, stop, temperature, top_p, rng)
-            else: gen = _hf_generate(model, [enc[i] for i, _ in chunk], pad, dev, kw)
+            if fast: gen = fast_decode(dec, [enc[i] for i, _ in chunk], max_new_tokens, stop, temperature, top_p, rng, bar.update)
+            else: gen = _hf_generate(model, [enc[i] for i, _ in chunk], pad, dev, kw); bar.update(len(chunk))
             for (i, s), row in zip(chunk, gen):
                 end = next((k for k, t in enumerate(row) if t in stop), None)
                 body = row if end is None else row[:end]
                 out.append(Completion(tok.decode(body, skip_special_tokens=False), len(body) + (end is not None),
                                       end is None, i, s))
                 n_tok += out[-1].tokens
-            bar.update(len(chunk)); bar.set_postfix(tok_s=f'{n_tok/max(time.time()-t0, 1e-9):.0f}')
+            bar.set_postfix(tok_s=f'{n_tok/max(time.time()-t0, 1e-9):.0f}')
     finally:
         bar.close(); model.train(was_training)
     return sorted(out, key=lambda c: (c.index, c.sample))

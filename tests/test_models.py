@@ -76,3 +76,18 @@ def test_demo_prints_answers_and_errors_are_one_line():
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 1
     assert 'error: unknown model' in bad.stderr and 'Traceback' not in bad.stderr
+
+def test_generation_bench_runs_and_every_method_agrees(tmp_path):
+    "bench/generation.py on the tiny model: its table, the roofline, and identical greedy outputs for every method."
+    import json, subprocess
+    out = tmp_path/'bench.json'
+    r = subprocess.run([sys.executable, 'bench/generation.py', '--model', 'tiny', '--prompts', '12', '--single-prompts', '3',
+                        '--max-new-tokens', '8', '--batch-sizes', '1,4,12', '--json', str(out)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert '| method | batch |' in r.stdout and 'roofline' in r.stdout
+    res = json.loads(out.read_text())
+    assert [x['method'] for x in res['rows']] == ['curriculum_lab.generate'] * 3 + ['plain generate, per prompt', 'plain generate, batched']
+    assert all(x['same_as_per_prompt'] and x['same_as_plain_batched'] for x in res['rows'])
+    assert res['roofline_tok_s'] > 0 and 0 < res['matmul_only_ceiling_tok_s']
+    assert len({x['tokens'] for x in res['rows'] if x['prompts'] == 12}) == 1   # the same workload for every batched method
