@@ -57,13 +57,14 @@ PROMPTS = [
 ]
 
 def make_prompts(n: int):
-    words = ['lab', 'curriculum', 'gradient', 'token', 'sample', 'reward', 'policy', 'adapter']
     "`n` distinct chat prompts (repeated prompts would be computed once by the fast decoder and flatter it)."
+    words = ['lab', 'curriculum', 'gradient', 'token', 'sample', 'reward', 'policy', 'adapter']
     return [[{'role': 'user', 'content': PROMPTS[i % 4].format(a=7 + 3*i, b=11 + 5*i, w=f'{words[i % 8]}{i}')}] for i in range(n)]
 
 @torch.inference_mode()
 def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
-    "model.generate in input order, no length sorting; returns (texts, generated tokens)."
+    """model.generate in input order, no length sorting; returns (texts, generated tokens). Shares no code with the
+    lab's generate on purpose: it is the reference the lab's outputs are compared with."""
     stop = _stop_ids(model, tok); texts, n_tok = [], 0
     for b in range(0, len(prompts), batch_size):
         enc = tok([render_prompt(tok, p) for p in prompts[b:b+batch_size]], return_tensors='pt', padding=True,
@@ -119,8 +120,8 @@ def main():
     gen_tokens = rows[-1]['tokens']
     work = ((sum(map(len, enc)) - (len(enc) - 1) * shared) * (fpt - head) + len(enc) * head + (gen_tokens - len(enc)) * fpt)
     ceiling = gen_tokens / (work / (shape_gf * 1e9))
-    for r, texts in zip(rows, outputs):
-        r['same_as_plain_batched'] = texts == outputs[-1][:len(texts)]
+    for r, texts in zip(rows, outputs):     # the last row is plain batched generate itself: the reference
+        r['same_as_plain_batched'] = texts == outputs[-1][:len(texts)] if r is not rows[-1] else 'reference' 
         r['ratio_to_roofline'] = round(r['tok_s'] / roof, 3)
     print(f'\nmodel {a.model}: {fpt/1e9:.3f} GFLOP/token, {threads} threads, max_new_tokens {a.max_new_tokens}; '
           f'fp32 matmul {gf:.0f} GFLOP/s (median of {len(gflops)}, range {min(gflops):.0f}-{max(gflops):.0f}) '
