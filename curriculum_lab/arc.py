@@ -13,7 +13,7 @@ from .tasks import Task, completion_text, register_task
 
 # %% auto #0
 __all__ = ['Grid', 'ARC_INSTRUCTION', 'ARC_COLORS', 'as_grid', 'load_arc', 'grid_to_text', 'text_to_grid', 'arc_question',
-           'rearc_generators', 'ARCTask', 'plot_task', 'difficulty_metrics', 'write_difficulty_json']
+           'rearc_generators', 'grid_stats', 'ARCTask', 'plot_task', 'difficulty_metrics', 'write_difficulty_json']
 
 # %% ../nbs/15_arc.ipynb #9f9bff43
 Grid = tuple  # tuple of rows, each a tuple of ints 0-9
@@ -65,7 +65,7 @@ def rearc_generators() -> dict:
     from reasoning_gym.arc.rearc_utils.utils import get_generators
     return get_generators(generators)
 
-def _grid_stats(pairs) -> dict:
+def grid_stats(pairs) -> dict:
     grids = [g for p in pairs for g in p]
     return {'height': max(len(g) for g in grids), 'width': max(len(g[0]) for g in grids),
             'colors': len({v for g in grids for row in g for v in row})}
@@ -99,7 +99,7 @@ class ARCTask(Task):
             if not self._keep(tid): continue
             for k, (i, o) in enumerate(t['test']):
                 out.append({'question': arc_question(t['train'], i), 'answer': grid_to_text(o), 'task_id': tid,
-                            'test_index': k, 'n_examples': len(t['train']), 'solution': '', **_grid_stats(t['train'] + [(i, o)])})
+                            'test_index': k, 'n_examples': len(t['train']), 'solution': '', **grid_stats(t['train'] + [(i, o)])})
         return out
 
     def sample(self, r, split):
@@ -112,7 +112,7 @@ class ARCTask(Task):
         pairs = [(as_grid(p['input']), as_grid(p['output'])) for p in pairs]
         (i, o), ex = pairs[-1], pairs[:-1]
         return {'question': arc_question(ex, i), 'answer': grid_to_text(o), 'task_id': tid, 'test_index': 0,
-                'n_examples': k, 'solution': '', **_grid_stats(pairs)}
+                'n_examples': k, 'solution': '', **grid_stats(pairs)}
 
     def extract(self, completion):
         text = completion_text(completion)
@@ -162,7 +162,7 @@ def difficulty_metrics(tasks: dict[str, dict],                 # tasks keyed by 
     out = {}
     for tid, t in tasks.items():
         pairs = t['train'] + t['test']
-        s = _grid_stats(pairs)
+        s = grid_stats(pairs)
         out[tid] = {**s, 'cells': max(len(g) * len(g[0]) for p in pairs for g in p), 'n_examples': len(t['train']),
                     'n_tests': len(t['test']),
                     'size_changes': any((len(i), len(i[0])) != (len(o), len(o[0])) for i, o in pairs),

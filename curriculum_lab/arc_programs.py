@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from .core import LabError, cache_dir, read_json, write_json
 from .tasks import Task, completion_text, register_task, stable_hash
 from .sandbox import Sandbox
-from .arc import arc_question, as_grid, grid_to_text, load_arc, _grid_stats
+from .arc import arc_question, as_grid, grid_to_text, load_arc, grid_stats
 
 # %% auto #0
 __all__ = ['DSL_MODULE', 'PROGRAM_INSTRUCTION', 'arc_sandbox', 'run_solvers', 'reference_programs', 'verify_reference_solvers',
@@ -139,7 +139,7 @@ class ARCProgramTask(Task):
             q += ''.join(f'\n\nTest input {k}:\n{grid_to_text(i)}' for k, i in enumerate(ins, 1)) + f'\n\n{PROGRAM_INSTRUCTION}'
             out.append({'question': q, 'answer': json.dumps([[list(r) for r in o] for _, o in t['test']]),
                         'solution': progs[tid], 'task_id': tid, 'test_inputs': json.dumps([[list(r) for r in i] for i in ins]),
-                        'n_examples': len(t['train']), 'program_lines': progs[tid].count('\n'), **_grid_stats(t['train'] + t['test'])})
+                        'n_examples': len(t['train']), 'program_lines': progs[tid].count('\n'), **grid_stats(t['train'] + t['test'])})
         return out
 
     def rows(self, split): return [r for r in self._all_rows if self.split_of(r) == split]

@@ -4,8 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #5753959c
 from __future__ import annotations
-import contextlib, csv, datetime as dt, fcntl, io, json, logging, math, os, platform, random, re
-import socket, subprocess, sys, tempfile, time, types, uuid
+import contextlib, csv, datetime as dt, fcntl, hashlib, io, json, logging, math, os, platform, random, re
+import socket, subprocess, sys, tempfile, time, types, typing, uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -14,8 +14,8 @@ from typing import Any, Iterable
 # %% auto #0
 __all__ = ['TRACKED_PACKAGES', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'to_jsonable', 'write_text', 'write_json',
            'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything', 'available_cores', 'set_threads',
-           'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir', 'Run', 'start_run',
-           'notebook_params']
+           'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'Run',
+           'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'notebook_params']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -255,6 +255,15 @@ class RunDir:
         "True when `model/` holds a saved model or adapter."
         return any((self.model_dir/f).exists() for f in ('config.json', 'adapter_config.json'))
 
+# %% ../nbs/00_core.ipynb #d764cf90
+def read_train_log(path: str | Path) -> list[dict]:
+    "Rows of a `train_log.csv` that have a loss, with numbers as floats (`step` as int) and empty cells as None."
+    out = []
+    for r in read_csv(path):
+        if r.get('loss') in (None, ''): continue
+        out.append({k: (int(float(v)) if k == 'step' else float(v)) if v not in ('', None) else None for k, v in r.items()})
+    return out
+
 # %% ../nbs/00_core.ipynb #c36d141f
 def _now() -> str: return dt.datetime.now().astimezone().isoformat(timespec='seconds')
 
@@ -310,6 +319,33 @@ def start_run(output_dir: str | Path, # the run directory
     run.save()
     return run
 
+# %% ../nbs/00_core.ipynb #b576908f
+def fingerprint(params: dict, # every parameter that changes the result
+               ) -> str:
+    "A short, stable hash of `params` (canonical JSON: key order and tuples vs lists do not matter)."
+    return hashlib.sha256(json.dumps(to_jsonable(params), sort_keys=True).encode()).hexdigest()[:16]
+
+_MISSING = '<absent>'
+
+def param_diff(old: dict, new: dict) -> dict[str, tuple]:
+    "Keys whose values differ between two parameter dicts: key -> (old value, new value)."
+    a, b = to_jsonable(old), to_jsonable(new)
+    return {k: (a.get(k, _MISSING), b.get(k, _MISSING)) for k in sorted(set(a) | set(b))
+            if json.dumps(a.get(k, _MISSING), sort_keys=True) != json.dumps(b.get(k, _MISSING), sort_keys=True)}
+
+def check_same_params(old: dict | None,  # parameters recorded by the earlier run (None: it recorded none)
+                      new: dict,          # parameters of the run being started
+                      where: str,         # what holds the earlier run, e.g. its folder
+                      fix: str = 'use another output_dir, or overwrite=True to start it again',
+                     ) -> None:
+    "Raise `LabError` naming every differing key (with both values) unless `old` and `new` are the same run."
+    if old is None:
+        raise LabError(f'{where} holds a run that recorded no parameter fingerprint (an older lab version): {fix}')
+    diff = param_diff(old, new)
+    if diff:
+        keys = '; '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in diff.items())
+        raise LabError(f'{where} holds a run with other parameters ({keys}): {fix}')
+
 # %% ../nbs/00_core.ipynb #8b36d669
 _IPY_NAMES = {'In', 'Out', 'get_ipython', 'exit', 'quit', 'open'}
 _PARAM_TYPES = (bool, int, float, str, list, dict, type(None))
@@ -323,8 +359,11 @@ def _imported(name: str, value, ns: dict) -> bool:
 
 def _type_ok(v, ann) -> bool:
     if isinstance(ann, str):   # `from __future__ import annotations` or a string annotation
-        ann = {'int': int, 'float': float, 'str': str, 'bool': bool, 'list': list, 'dict': dict}.get(ann.split('|')[0].strip().split('[')[0])
+        m = re.fullmatch(r'\s*Optional\[(.+)\]\s*', ann)      # Optional[int]: papermill's parser reads it, not `int | None`
+        ann = {'int': int, 'float': float, 'str': str, 'bool': bool, 'list': list, 'dict': dict}.get((m[1] if m else ann).split('|')[0].strip().split('[')[0])
     if ann is None or v is None: return True
+    args = [a for a in getattr(ann, '__args__', ()) if a is not type(None)]
+    if getattr(ann, '__origin__', None) is typing.Union and len(args) == 1: ann = args[0]   # Optional[int]
     origin = getattr(ann, '__origin__', None) or ann
     if not isinstance(origin, type): return True
     if origin is float: return isinstance(v, (int, float)) and not isinstance(v, bool)

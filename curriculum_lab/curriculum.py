@@ -13,12 +13,13 @@ import yaml
 from datasets import Dataset, concatenate_datasets
 
 import curriculum_lab
-from .core import (LabError, RunDir, get_logger, notebook_params, read_json, start_run, write_csv, write_json,
+from .core import (LabError, RunDir, get_logger, notebook_params, read_json, read_train_log, start_run, write_csv, write_json,
                                  write_text)
-from .models import EMBEDDED_MODEL, LoraSpec, _as_lora_spec, load_model
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, load_model
 from .tasks import TASKS, Task, get_task, load_task_dataset, task_from_row
 from .evaluation import evaluate
-from .sft import default_output_dir, read_train_log, task_examples, trace_examples, train_sft
+from .training import default_output_dir
+from .sft import task_examples, trace_examples, train_sft
 
 log = get_logger('curriculum_lab.curriculum')
 
@@ -213,7 +214,7 @@ def load_curriculum(config: str | Path | dict, # shipped name, YAML path, or an 
     for c, cd in conds.items():
         _check_keys(cd or {}, _CONDITION, f'{src}, condition {c!r}')
     lora = raw.get('lora') or {}
-    try: _as_lora_spec(lora)
+    try: as_lora_spec(lora)
     except LabError as e: raise LabError(f'{src}, lora: {e}') from None
     return Curriculum(name=str(raw.get('name') or Path(src).stem), stages=stages, eval=evals,
                       base_model=str(raw.get('base_model') or EMBEDDED_MODEL), format=fmt, seed=int(raw.get('seed') or 0),

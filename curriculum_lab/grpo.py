@@ -7,23 +7,22 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-import torch
 from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer
 
-from .core import LabError, get_device, get_logger, notebook_params, read_json
-from .models import EMBEDDED_MODEL, LoraSpec, _as_lora_spec
+from .core import LabError, get_logger, notebook_params, read_json, read_train_log
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .rewards import combine_rewards
-from .sft import (TrainingJob, _load_for_training, dataset_sha256, default_output_dir, read_train_log,
-                                resolve_count, run_training)
+from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
+                                     load_for_training, resolve_count, run_training, trl_args)
 
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'reward_setup', 'grpo_dataset', 'allow_fused_head', 'train_grpo']
+__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'reward_setup', 'grpo_dataset', 'train_grpo']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -45,15 +44,8 @@ def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
     ds = task.make_dataset(n, split='train', seed=seed)
     return ds.remove_columns([c for c in ('question', 'solution') if c in ds.column_names])
 
-# %% ../nbs/40_grpo.ipynb #28be50f6
-def allow_fused_head() -> None:
-    "Let TRL's fused LM head read `bias` through peft's TrainableTokensWrapper (the wrapped layer's bias)."
-    from peft.utils.other import TrainableTokensWrapper
-    if not isinstance(getattr(TrainableTokensWrapper, 'bias', None), property):
-        TrainableTokensWrapper.bias = property(lambda self: getattr(self.token_adapter.base_layer, 'bias', None))
-
 # %% ../nbs/40_grpo.ipynb #f12ee66d
-GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4}
+GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': EVAL_SAMPLES}
 
 def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder or an SFT run directory
                task: str | Task = 'arithmetic',    # task name or Task
@@ -81,45 +73,38 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                overwrite: bool = False,
                callbacks: Sequence = (),
                progress: bool = True,
-               record: dict | None = None,         # extra entries for run.json
+               record: dict | None = None,         # extra entries for run.json, not fingerprinted
               ) -> dict:
     "Train a LoRA adapter with GRPO on a task's rewards, evaluate it, and write the run directory; returns a summary."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
-    n = resolve_count('train_samples', train_samples, GRPO_DEFAULTS['train_samples'])
-    k = resolve_count('num_generations', num_generations, GRPO_DEFAULTS['num_generations'])
-    n_eval = resolve_count('eval_samples', eval_samples)
+    n, k, n_eval = (resolve_count(key, v, GRPO_DEFAULTS[key]) for key, v in
+                    (('train_samples', train_samples), ('num_generations', num_generations), ('eval_samples', eval_samples)))
     if k < 2: raise LabError(f'num_generations={k}: GRPO compares completions of the same prompt, it needs at least 2')
     if prompts_per_step < 1: raise LabError(f'prompts_per_step must be >= 1, got {prompts_per_step}')
     weights = reward_setup(t, reward_weights)
     fns, ws = combine_rewards(weights)
-    spec = _as_lora_spec(lora) or LoraSpec()
+    spec = as_lora_spec(lora) or LoraSpec()
     out = Path(output_dir or default_output_dir(stage, kind=''))
     data = grpo_dataset(t, n, seed=seed)
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=n,
-                  data_sha256=dataset_sha256(Dataset.from_dict({'prompt': data['prompt'], 'completion': data['answer']})),
-                  num_generations=k, prompts_per_step=prompts_per_step, max_steps=max_steps, epochs=epochs,
-                  learning_rate=learning_rate, beta=beta, temperature=temperature, max_completion_length=max_completion_length,
-                  reward_weights=weights, lora=asdict(spec), special_tokens=t.special_tokens, seed=seed, backend=backend,
-                  eval_samples=n_eval, eval_max_new_tokens=eval_max_new_tokens, output_dir=str(out), **(record or {}))
-    allow_fused_head()
+                  data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, prompts_per_step=prompts_per_step,
+                  max_steps=max_steps, epochs=epochs, learning_rate=learning_rate, beta=beta, temperature=temperature,
+                  max_completion_length=max_completion_length, reward_weights=weights, lora=asdict(spec),
+                  special_tokens=t.special_tokens, seed=seed, backend=backend, eval_samples=n_eval,
+                  eval_max_new_tokens=eval_max_new_tokens)
 
     def build(ckpt_dir: Path, cbs: list):
-        model, tok, how = _load_for_training(str(base_model), t.special_tokens, spec, backend,
-                                             max_completion_length + 512, seed)
-        device = get_device()
+        model, tok, how = load_for_training(str(base_model), t.special_tokens, spec, backend, max_completion_length + 512, seed)
         steps = max_steps if max_steps > 0 else max(1, int(-(-n // prompts_per_step) * epochs))
-        cfg = GRPOConfig(output_dir=str(ckpt_dir), per_device_train_batch_size=prompts_per_step * k, num_generations=k,
-                         max_completion_length=max_completion_length, temperature=temperature, beta=beta,
-                         learning_rate=learning_rate, num_train_epochs=epochs, max_steps=max_steps, reward_weights=ws,
-                         logging_steps=1, save_strategy='steps', save_steps=save_steps or max(1, steps // 10),
-                         save_total_limit=2, seed=seed, data_seed=seed, use_cpu=device == 'cpu',
-                         bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
-                         fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[],
-                         disable_tqdm=not progress, dataloader_num_workers=0, log_completions=False,
-                        gradient_checkpointing=device == 'cuda')   # on CPU memory is ample: recomputing costs ~1/3 more time
+        cfg = trl_args(GRPOConfig, ckpt_dir, steps, save_steps, seed, progress,
+                       per_device_train_batch_size=prompts_per_step * k, num_generations=k,
+                       max_completion_length=max_completion_length, temperature=temperature, beta=beta,
+                       learning_rate=learning_rate, num_train_epochs=epochs, max_steps=max_steps, reward_weights=ws,
+                       logging_steps=1, log_completions=False)
         trainer = GRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data, callbacks=cbs)
         return model, tok, trainer, {'adapter': how, 'data': {'examples': n, 'rewards': weights}}
 
-    job = TrainingJob('grpo', stage, t, str(base_model), params, build, eval_samples=n_eval, seed=seed, log_columns=None,
+    job = TrainingJob('grpo', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(out)),
+                      eval_samples=n_eval, seed=seed, log_columns=None,
                       eval_kw=dict(batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, out, overwrite=overwrite, callbacks=callbacks, progress=progress)

@@ -23,9 +23,9 @@ log = get_logger('curriculum_lab.models')
 # %% auto #0
 __all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'DEMO_PROMPTS',
            'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model',
-           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'apply_lora', 'load_model', 'has_trainable_tokens',
-           'save_model', 'Completion', 'render_prompt', 'fast_decoder_problem', 'FastDecoder', 'fast_decode',
-           'auto_batch_size', 'generate', 'demo', 'main_demo']
+           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'as_lora_spec', 'apply_lora', 'load_model',
+           'has_trainable_tokens', 'save_model', 'Completion', 'render_prompt', 'fast_decoder_problem', 'FastDecoder',
+           'fast_decode', 'auto_batch_size', 'generate', 'demo', 'main_demo']
 
 # %% ../nbs/01_models.ipynb #0efdf145
 EMBEDDED_MODEL = 'smollm2-135m-instruct'
@@ -232,7 +232,7 @@ class LoraSpec:
     dropout: float = 0.0            # dropout on the LoRA input
     target_modules: Any = 'all-linear' # module names, or 'all-linear' for every linear projection
 
-def _as_lora_spec(lora) -> LoraSpec | None:
+def as_lora_spec(lora) -> LoraSpec | None:
     if lora is None or lora is False: return None
     if lora is True: return LoraSpec()
     if isinstance(lora, LoraSpec): return lora
@@ -250,7 +250,7 @@ def apply_lora(model, lora: LoraSpec | dict | bool = True, # LoRA settings
                train_token_ids: Sequence[int] = (),      # embedding rows to train as well (new special tokens)
               ):
     "Wrap `model` in a peft LoRA adapter; returns the `PeftModel`."
-    spec = _as_lora_spec(lora) or LoraSpec()
+    spec = as_lora_spec(lora) or LoraSpec()
     cfg = LoraConfig(r=spec.r, lora_alpha=spec.alpha, lora_dropout=spec.dropout, target_modules=spec.target_modules,
                      task_type='CAUSAL_LM',
                      trainable_token_indices={_embedding_name(model): sorted(set(train_token_ids))} if train_token_ids else None)
@@ -320,7 +320,7 @@ def load_model(name_or_path: str | Path = EMBEDDED_MODEL, # lab name, HF folder,
         model.lab_info = {'base_model': src.name, 'special_tokens': list(src.meta.get('special_tokens', [])), 'backend': 'hf'}
     ids = add_special_tokens(model, tok, special_tokens) if special_tokens else []
     model.lab_info['special_tokens'] = list(dict.fromkeys(model.lab_info['special_tokens'] + special_tokens))
-    spec = _as_lora_spec(lora)
+    spec = as_lora_spec(lora)
     if spec is None: return model, tok
     return apply_lora(model, spec, train_token_ids=ids), tok   # the requested tokens' rows train with the adapter
 
@@ -341,7 +341,7 @@ def _load_unsloth(src: ModelSource, lora, special_tokens, dtype, max_seq_length,
     if new:
         from unsloth import add_new_tokens
         add_new_tokens(model, tok, new_tokens=new)
-    spec = _as_lora_spec(lora)
+    spec = as_lora_spec(lora)
     if spec is not None:
         targets = (['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
                    if spec.target_modules == 'all-linear' else spec.target_modules)

@@ -9,8 +9,7 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
-from .core import LabError, RunDir, atomic_write, read_json
-from .sft import read_train_log
+from .core import LabError, RunDir, atomic_write, read_json, read_train_log
 
 # %% auto #0
 __all__ = ['save', 'evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']

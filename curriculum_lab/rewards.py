@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 from .core import LabError, get_logger
 from .tasks import (FORMATS, completion_text, get_task, numbers_equal, parse_number, task_from_row,
-                                  _last_json_output)
+                                  last_json_output)
 
 log = get_logger('curriculum_lab.rewards')
 
@@ -37,7 +37,7 @@ def extract_answer(text: Any, # a completion (string or chat messages)
     text = completion_text(text)
     if not isinstance(text, str) or not text: return None
     if fmt is not None: return FORMATS[fmt].extract(text)
-    for f in (FORMATS['working_out'].extract, FORMATS['gsm'].extract, _last_json_output, extract_boxed):
+    for f in (FORMATS['working_out'].extract, FORMATS['gsm'].extract, last_json_output, extract_boxed):
         a = f(text)
         if a is not None and a != '': return a
     return None

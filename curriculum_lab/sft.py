@@ -4,58 +4,30 @@
 
 # %% ../nbs/30_sft.ipynb #93e9d5fa
 from __future__ import annotations
-import hashlib, json, os, shutil, time
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
-import torch
 from datasets import Dataset
 from transformers import Trainer, TrainerCallback
-from peft import PeftModel
-from transformers.trainer_utils import get_last_checkpoint
 from trl import SFTConfig, SFTTrainer
 
-from .core import (LabError, RunDir, get_device, get_logger, notebook_params, read_json, seed_everything,
-                                 start_run, write_csv, write_json, read_csv, atomic_write, make_run_id)
-from .models import (EMBEDDED_MODEL, LoraSpec, _as_lora_spec, has_trainable_tokens, load_model, resolve_model,
-                                   save_model)
+from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .arithmetic import inject_mul_tokens
 from .evaluation import evaluate
+from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir, load_for_training,
+                                     resolve_count, run_training, trl_args)
 
 log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
-__all__ = ['log', 'SFT_DEFAULTS', 'ENV_VARS', 'LOG_COLUMNS', 'resolve_count', 'default_output_dir', 'task_examples',
-           'read_traces', 'trace_examples', 'LabSFTTrainer', 'TrainLog', 'read_train_log', 'plot_loss_curve',
-           'dataset_sha256', 'TrainingJob', 'run_training', 'train_sft']
+__all__ = ['log', 'SFT_DEFAULTS', 'task_examples', 'read_traces', 'trace_examples', 'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
-SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': 100}
-ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
-            'num_generations': 'NUM_GENERATIONS'}
-
-def resolve_count(name: str,            # parameter name, e.g. 'train_samples'
-                  value: int | None,    # the value passed (None: not passed)
-                  default: int | None = None, # fallback (default: SFT_DEFAULTS[name])
-                 ) -> int:
-    "An explicit value, else the environment variable of seed 001, else the default."
-    if value is None:
-        env = ENV_VARS.get(name)
-        raw = os.environ.get(env, '').strip() if env else ''
-        if raw:
-            try: value = int(raw)
-            except ValueError: raise LabError(f'environment variable {env}={raw!r} is not a whole number') from None
-        else: value = SFT_DEFAULTS[name] if default is None else default
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise LabError(f'{name} must be a non-negative whole number, got {value!r}')
-    return value
-
-def default_output_dir(stage: str, # e.g. 'prep', 'full'
-                       kind: str = 'sft') -> Path:
-    "`$OUTPUT_DIR/<stage>_<kind>`, or `outputs/<stage>_<kind>` when `OUTPUT_DIR` is unset (seed 001's layout)."
-    return Path(os.environ.get('OUTPUT_DIR') or 'outputs')/(f'{stage}_{kind}' if kind else stage)
+SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
 
 # %% ../nbs/30_sft.ipynb #cf1335bb
 def _completion(text: str) -> list[dict]: return [{'role': 'assistant', 'content': text}]
@@ -106,69 +78,13 @@ def trace_examples(task: Task, path: str | Path, n: int | None = None) -> Datase
 
 # %% ../nbs/30_sft.ipynb #1386093f
 class LabSFTTrainer(SFTTrainer):
-    "`SFTTrainer` with the model's own causal-LM loss on CPU and with trainable token rows."
+    "`SFTTrainer` with the model's own causal-LM loss on CPU (faster there than TRL's fused head, same losses)."
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.args.use_cpu or has_trainable_tokens(model):
+        if self.args.use_cpu:
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
         return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
-LOG_COLUMNS = ('step', 'epoch', 'loss', 'learning_rate', 'grad_norm')
-
-class TrainLog(TrainerCallback):
-    "Keeps a CSV of the logged steps (`columns`, or every numeric key logged) up to date while training."
-    def __init__(self, path: str | Path, columns: Sequence[str] | None = LOG_COLUMNS):
-        self.path, self.columns = Path(path), columns
-    def rows(self, state) -> list[dict]:
-        hist = [h for h in state.log_history if 'loss' in h]
-        cols = self.columns or list(dict.fromkeys(k for h in hist for k, v in h.items() if isinstance(v, (int, float))))
-        return [{c: h.get(c, '') for c in cols} for h in hist]
-    def on_log(self, args, state, control, logs=None, **kw):
-        if state.is_world_process_zero:
-            rows = self.rows(state)
-            if rows: write_csv(self.path, rows)
-
-def read_train_log(path: str | Path) -> list[dict]:
-    "Rows of a `train_log.csv` with numbers as floats (`step` as int)."
-    out = []
-    for r in read_csv(path):
-        if r.get('loss') in (None, ''): continue
-        out.append({k: (int(float(v)) if k == 'step' else float(v)) if v not in ('', None) else None for k, v in r.items()})
-    return out
-
-def plot_loss_curve(log_rows: Sequence[dict], # rows of `read_train_log`
-                    path: str | Path | None = None, # PNG to write (atomically)
-                    title: str = 'training loss'):
-    "Training loss against step; returns the matplotlib figure (and saves it as PNG when `path` is given)."
-    from matplotlib.figure import Figure    # no pyplot: no global state, no GUI backend needed
-    fig = Figure(figsize=(6, 3.2))
-    ax = fig.subplots()
-    xs = [r['step'] for r in log_rows]; ys = [r['loss'] for r in log_rows]
-    ax.plot(xs, ys, marker='.' if len(xs) < 40 else None)
-    ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title); ax.grid(alpha=.3)
-    fig.tight_layout()
-    if path is not None:
-        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=110)
-    return fig
-
 # %% ../nbs/30_sft.ipynb #d937b813
-_IDENTITY = ('base_model', 'task', 'task_config', 'stage', 'train_samples', 'traces_file', 'data_sha256', 'epochs',
-             'learning_rate', 'batch_size', 'grad_accum', 'max_length', 'max_steps', 'lora', 'special_tokens', 'seed',
-             'warmup_ratio', 'weight_decay', 'lr_scheduler')
-
-def dataset_sha256(ds: Dataset) -> str:
-    "A content hash of prompt/completion pairs (records which data a run trained on)."
-    h = hashlib.sha256()
-    for p, c in zip(ds['prompt'], ds['completion']): h.update(json.dumps([p, c], sort_keys=True).encode())
-    return h.hexdigest()
-
-def _check_same_run(rd: RunDir, params: dict) -> None:
-    prev = rd.read_run().get('params', {})
-    diff = {k: (prev.get(k), params.get(k)) for k in _IDENTITY if k in prev and json.dumps(prev.get(k), sort_keys=True, default=str) != json.dumps(params.get(k), sort_keys=True, default=str)}
-    if diff:
-        lines = '; '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in diff.items())
-        raise LabError(f'{rd.path} holds a run with different training parameters ({lines}). '
-                       'Use another output_dir, or overwrite=True to start it again.')
-
 def _token_stats(tok, ds: Dataset, max_length: int) -> dict:
     lens = []
     for p, c in zip(ds['prompt'], ds['completion']):
@@ -179,82 +95,6 @@ def _token_stats(tok, ds: Dataset, max_length: int) -> dict:
                         f'(the longest has {max(lens)}): raise max_length or their answers are not trained')
     return {'examples': len(lens), 'tokens': sum(lens), 'mean_tokens': round(sum(lens) / len(lens), 1),
             'max_tokens': max(lens), 'cut_examples': cut}
-
-def _load_for_training(base_model: str, tokens: list[str], spec: LoraSpec, backend: str, max_length: int, seed: int):
-    "A trainable (model, tok): the base run's adapter when it already has `tokens`, else a fresh LoRA on it."
-    src = resolve_model(base_model)
-    if src.kind == 'adapter' and set(tokens) <= set(src.meta.get('special_tokens', [])):
-        model, tok = load_model(base_model, backend='hf', trainable=True)   # peft reloads it trainable on any device
-        log.info(f'continuing the adapter of {src.path} with the hf backend (its LoRA settings are kept)')
-        return model, tok, 'continued'
-    model, tok = load_model(base_model, backend=backend, lora=spec, special_tokens=tokens, max_seq_length=max_length, seed=seed)
-    return model, tok, 'new'
-
-@dataclass
-class TrainingJob:
-    "What `run_training` needs from a trainer (SFT, GRPO): how to build it and what to record."
-    kind: str            # 'sft' | 'grpo': run.json's stage prefix and plot titles
-    stage: str           # the stage's name: debug/<stage>_<run_id>.csv and the metrics.json key of its evaluation
-    task: Task           # evaluated after training
-    base_model: str      # the start model (recorded in the saved model's metadata)
-    params: dict         # recorded in run.json; the _IDENTITY keys must match when a run is resumed
-    build: Callable      # (checkpoint dir, callbacks) -> (model, tokenizer, trainer, record for run.json)
-    eval_samples: int = 0
-    eval_kw: dict = field(default_factory=dict)   # evaluate() options
-    seed: int = 0
-    log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
-
-def run_training(job: TrainingJob, output_dir: str | Path, overwrite: bool = False, callbacks: Sequence = (),
-                 progress: bool = True) -> dict:
-    "Train (or resume, or skip) a job in `output_dir`, save the model, evaluate it, and return the run's metrics."
-    rd = RunDir(output_dir)
-    prev = rd.read_run()
-    ckpt_dir = rd.path/'checkpoints'
-    if overwrite:
-        shutil.rmtree(ckpt_dir, ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True); rd.model_dir.mkdir()
-        for f in ('train_log.csv', 'loss_curve.png', 'metrics.json'): (rd.path/f).unlink(missing_ok=True)
-        prev = {}
-    elif prev:
-        _check_same_run(rd, job.params)
-        if prev.get('status') == 'completed' and rd.has_model:
-            log.info(f'{rd.path} already holds a completed run ({prev.get("run_id")}): returning its metrics (overwrite=True redoes it)')
-            return {'output_dir': str(rd.path), 'status': 'skipped', **rd.read_metrics()}
-    trained = rd.has_model and 'train' in rd.read_metrics() and bool(prev)
-    last = None if trained or not ckpt_dir.is_dir() else get_last_checkpoint(str(ckpt_dir))
-    seed_everything(job.seed)
-    with start_run(rd.path, job.params, seed=job.seed, stage=f'{job.kind}-{job.stage}', run_id=prev.get('run_id') or make_run_id()) as run:
-        if trained:
-            log.info(f'{rd.path}: training finished in an earlier attempt, evaluating its saved model')
-            model, tok = load_model(rd.path, backend='hf', merge=True)
-            status = 'evaluated'
-        else:
-            tlog = TrainLog(rd.path/'train_log.csv', job.log_columns)
-            model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
-            if last: log.info(f'resuming from {last}')
-            run.record.update(resumed_from=last, **rec); run.save()
-            t0 = time.monotonic()
-            out = trainer.train(resume_from_checkpoint=last)
-            run.log_time('train', time.monotonic() - t0)
-            rows = tlog.rows(trainer.state)
-            if rows: write_csv(rd.path/'train_log.csv', rows)
-            losses = [r['loss'] for r in rows]
-            plot_loss_curve(read_train_log(rd.path/'train_log.csv'), rd.path/'loss_curve.png',
-                            title=f'{job.kind.upper()} {job.stage}: {job.task.name}')
-            save_model(model, tok, rd.model_dir, **{job.kind: {'stage': job.stage, 'task': job.task.name,
-                                                                'init_from': job.base_model, 'adapter': rec.get('adapter')}})
-            rd.update_metrics({'train': {'steps': trainer.state.global_step, 'epochs': round(trainer.state.epoch or 0, 3),
-                                         'first_loss': losses[0] if losses else None, 'final_loss': losses[-1] if losses else None,
-                                         'train_loss': out.training_loss, 'train_seconds': round(time.monotonic() - t0, 1),
-                                         'resumed_from': last, **rec.get('data', {})}})
-            status = 'resumed' if last else 'trained'
-        if job.eval_samples:
-            if isinstance(model, PeftModel): model = model.merge_and_unload()   # saved already; merged generates ~2x faster
-            t0 = time.monotonic()
-            evaluate((model, tok), job.task, n=job.eval_samples, output_dir=rd.path, stage=job.stage, seed=job.seed,
-                     run_id=run.run_id, progress=progress, **job.eval_kw)
-            run.log_time('eval', time.monotonic() - t0)
-        shutil.rmtree(ckpt_dir, ignore_errors=True)
-    return {'output_dir': str(rd.path), 'status': status, **rd.read_metrics()}
 
 def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or a previous run directory
               task: str | Task = 'arithmetic',   # task name or Task (prompts, reference completions, evaluation)
@@ -287,17 +127,18 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               overwrite: bool = False,           # redo a completed run
               callbacks: Sequence[TrainerCallback] = (), # extra transformers callbacks
               progress: bool = True,             # progress bars
-              record: dict | None = None,        # extra entries for run.json (e.g. the notebook's parameters)
+              record: dict | None = None,        # extra entries for run.json, not fingerprinted (e.g. the notebook's parameters)
              ) -> dict:
     "Train a LoRA adapter with SFT, evaluate it, and write the run directory; returns a summary dict."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
-    n_eval = resolve_count('eval_samples', eval_samples)
+    n_eval = resolve_count('eval_samples', eval_samples, SFT_DEFAULTS['eval_samples'])
     if batch_size % grad_accum: raise LabError(f'batch_size={batch_size} is not divisible by grad_accum={grad_accum}')
-    spec = _as_lora_spec(lora) or LoraSpec()
+    spec = as_lora_spec(lora) or LoraSpec()
     rd = RunDir(output_dir or default_output_dir(stage))
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
     if dataset is None:
-        n = resolve_count('prep_train_samples' if stage == 'prep' else 'train_samples', prep_train_samples if stage == 'prep' else train_samples)
+        key = 'prep_train_samples' if stage == 'prep' else 'train_samples'
+        n = resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, SFT_DEFAULTS[key])
         dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed)
     elif not {'prompt', 'completion'} <= set(dataset.column_names):
         raise LabError(f'dataset needs prompt and completion columns, it has {dataset.column_names}')
@@ -306,23 +147,19 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                   learning_rate=learning_rate, batch_size=batch_size, grad_accum=grad_accum, max_length=max_length,
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
                   lora=asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
-                  eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens, output_dir=str(rd.path), **(record or {}))
+                  eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens)
     def build(ckpt_dir: Path, cbs: list):
-        model, tok, how = _load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
+        model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
         stats = _token_stats(tok, dataset, max_length)
-        device = get_device()
         steps = max_steps if max_steps > 0 else max(1, int(-(-len(dataset) // batch_size) * epochs))
-        cfg = SFTConfig(output_dir=str(ckpt_dir), per_device_train_batch_size=batch_size // grad_accum,
-                        gradient_accumulation_steps=grad_accum, num_train_epochs=epochs, max_steps=max_steps,
-                        learning_rate=learning_rate, lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio,
-                        weight_decay=weight_decay, max_length=max_length, logging_steps=max(1, steps // 50),
-                        save_strategy='steps', save_steps=save_steps or max(1, steps // 10), save_total_limit=2, seed=seed,
-                        data_seed=seed, use_cpu=device == 'cpu', bf16=device == 'cuda' and torch.cuda.is_bf16_supported(),
-                        fp16=device == 'cuda' and not torch.cuda.is_bf16_supported(), report_to=[], disable_tqdm=not progress,
-                        dataloader_num_workers=0, completion_only_loss=True,
-                        gradient_checkpointing=device == 'cuda')   # on CPU memory is ample: recomputing costs ~1/3 more time
+        cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress,
+                       per_device_train_batch_size=batch_size // grad_accum, gradient_accumulation_steps=grad_accum,
+                       num_train_epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
+                       lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio, weight_decay=weight_decay,
+                       max_length=max_length, logging_steps=max(1, steps // 50), completion_only_loss=True)
         trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok, callbacks=cbs)
         return model, tok, trainer, {'adapter': how, 'data': stats}
-    job = TrainingJob('sft', stage, t, str(base_model), params, build, eval_samples=n_eval, seed=seed,
+    job = TrainingJob('sft', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(rd.path)),
+                      eval_samples=n_eval, seed=seed,
                       eval_kw=dict(split=eval_split, batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, rd.path, overwrite=overwrite, callbacks=callbacks, progress=progress)

@@ -17,9 +17,9 @@ from .core import LabError, get_logger, read_json, write_json
 log = get_logger('curriculum_lab.tasks')
 
 # %% auto #0
-__all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'TASKS', 'SIDECAR', 'OutputFormat', 'get_format', 'parse_number',
-           'numbers_equal', 'stable_hash', 'completion_text', 'Task', 'register_task', 'list_tasks', 'get_task',
-           'task_from_row', 'save_task_dataset', 'load_task_dataset']
+__all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'TASKS', 'SIDECAR', 'OutputFormat', 'last_json_output', 'get_format',
+           'parse_number', 'numbers_equal', 'stable_hash', 'completion_text', 'Task', 'register_task', 'list_tasks',
+           'get_task', 'task_from_row', 'save_task_dataset', 'load_task_dataset']
 
 # %% ../nbs/10_tasks.ipynb #01e2e7ec
 WORKING_OUT_TOKENS = ('<start_working_out>', '<end_working_out>', '<SOLUTION>', '</SOLUTION>')
@@ -52,10 +52,10 @@ class OutputFormat:
         if self.name == 'gsm':
             m = re.findall(r'####\s*([^\n]*)', completion)
             return m[-1].strip() if m and m[-1].strip() else None
-        if self.name == 'json_output': return _last_json_output(completion)
+        if self.name == 'json_output': return last_json_output(completion)
         raise LabError(f'unknown format {self.name!r}')
 
-def _last_json_output(text: str) -> str | None:
+def last_json_output(text: str) -> str | None:
     "Value of the last `{\"output\": ...}` JSON object in `text` (as a string), or None."
     dec = json.JSONDecoder()
     for m in reversed(list(re.finditer(r'\{\s*"output"\s*:', text))):
