@@ -6,7 +6,8 @@ import pytest
 
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.grpo import DEFAULT_REWARDS, train_grpo
-from curriculum_lab.sft import read_train_log, train_sft
+from curriculum_lab.core import read_train_log
+from curriculum_lab.sft import train_sft
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = str(ROOT/'nbs'/'40_grpo.ipynb')
@@ -56,3 +57,17 @@ def test_from_an_sft_run_with_special_tokens(tmp_path):
     assert meta['base_model'] == 'tiny' and meta['grpo']['init_from'] == str(tmp_path/'prep') and '<SOLUTION>' in meta['special_tokens']
     for name in DEFAULT_REWARDS['working_out']:
         assert f'rewards/{name}/mean' in read_train_log(tmp_path/'grpo'/'train_log.csv')[0]
+
+def test_changed_parameters_are_refused_not_skipped(tmp_path):
+    "Re-running GRPO into a finished folder: the same parameters skip it; another beta (or k, or rewards) names the key."
+    kw = dict(task_config={'tier': [1]}, train_samples=4, num_generations=2, output_dir=tmp_path/'g', **TINY)
+    assert train_grpo('tiny', 'arithmetic', **kw)['status'] == 'trained'
+    assert train_grpo('tiny', 'arithmetic', **kw)['status'] == 'skipped'
+    with pytest.raises(LabError, match=r'beta: 0\.0 -> 0\.04.*overwrite=True'):
+        train_grpo('tiny', 'arithmetic', **{**kw, 'beta': 0.04})
+    with pytest.raises(LabError, match=r"reward_weights: \{'format_approx_reward': 1\.0, .*\} -> \{'string_reward': 1\.0\}"):
+        train_grpo('tiny', 'arithmetic', **{**kw, 'reward_weights': {'string_reward': 1.0}})
+    with pytest.raises(LabError, match=r'num_generations: 2 -> 4'):
+        train_grpo('tiny', 'arithmetic', **{**kw, 'num_generations': 4})
+    assert train_grpo('tiny', 'arithmetic', **{**kw, 'beta': 0.04, 'overwrite': True})['status'] == 'trained'
+    assert read_json(tmp_path/'g'/'run.json')['params']['beta'] == 0.04

@@ -8,7 +8,8 @@ import torch
 
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.models import load_model
-from curriculum_lab.sft import read_train_log, train_sft
+from curriculum_lab.core import read_train_log
+from curriculum_lab.sft import train_sft
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = str(ROOT/'nbs'/'30_sft.ipynb')
@@ -110,5 +111,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     assert r['train']['final_loss'] == pytest.approx(ref['train']['final_loss'], abs=1e-4)
     # a completed run is not redone; different training parameters are refused
     assert train_sft('tiny', 'arithmetic', output_dir=out, **kw)['status'] == 'skipped'
-    with pytest.raises(LabError, match='different training parameters .*epochs: 1 -> 2'):
+    with pytest.raises(LabError, match='other parameters .*epochs: 1 -> 2'):
         train_sft('tiny', 'arithmetic', output_dir=out, **{**kw, 'epochs': 2})
+    with pytest.raises(LabError, match=r'other parameters \(learning_rate: 0\.003 -> 0\.001\).*another output_dir'):
+        train_sft('tiny', 'arithmetic', output_dir=out, **{**kw, 'learning_rate': 1e-3})
