@@ -29,7 +29,11 @@ setuptools.setup(
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]]
                 + (['License :: ' + lic[1]] if lic[1] else []),
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['curriculum_lab', 'curriculum_lab.*']),
+    # the shipped experiment specs, curricula and stage notebooks install inside the package (config.shipped_dir finds them)
+    packages=setuptools.find_packages(include=['curriculum_lab', 'curriculum_lab.*'])
+             + ['curriculum_lab.papermill_runs', 'curriculum_lab.nbs'],
+    package_dir={'curriculum_lab.papermill_runs': 'papermill_runs', 'curriculum_lab.nbs': 'nbs'},
+    package_data={'curriculum_lab.papermill_runs': ['*.yaml', 'curricula/*.yaml'], 'curriculum_lab.nbs': ['[0-9]*.ipynb']},
     include_package_data=True,
     install_requires=reqs('requirements'),
     extras_require={'dev': reqs('dev_requirements'), 'gpu': reqs('gpu_requirements')},

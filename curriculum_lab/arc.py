@@ -66,6 +66,7 @@ def rearc_generators() -> dict:
     return get_generators(generators)
 
 def grid_stats(pairs) -> dict:
+    "Size and colour statistics of a task's (input, output) grid pairs (the difficulty metrics' grid part)."
     grids = [g for p in pairs for g in p]
     return {'height': max(len(g) for g in grids), 'width': max(len(g[0]) for g in grids),
             'colors': len({v for g in grids for row in g for v in row})}

@@ -4,18 +4,17 @@
 
 # %% ../nbs/31_curriculum.ipynb #39aa50aa
 from __future__ import annotations
-import copy, json, os, re, time
-from dataclasses import dataclass, field, asdict
+import copy, json, time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Sequence, Optional
 
 import yaml
 from datasets import Dataset, concatenate_datasets
 
-import curriculum_lab
-from .core import (LabError, RunDir, get_logger, notebook_params, read_json, read_train_log, start_run, write_csv, write_json,
-                                 write_text)
-from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, load_model
+from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, read_train_log,
+                                 write_csv, write_json, write_text)
+from .config import Curriculum, EvalSpec, Source, Stage, find_config, read_yaml, substitute, validate
+from .models import EMBEDDED_MODEL, as_lora_spec, load_model
 from .tasks import TASKS, Task, get_task, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import default_output_dir
@@ -24,215 +23,53 @@ from .sft import task_examples, trace_examples, train_sft
 log = get_logger('curriculum_lab.curriculum')
 
 # %% auto #0
-__all__ = ['log', 'CURRICULA_DIR', 'STAGE_DEFAULTS', 'Source', 'Stage', 'EvalSpec', 'Curriculum', 'load_curriculum', 'describe',
-           'condition_config', 'source_task', 'stage_dataset', 'summary_rows', 'summary_markdown', 'run_curriculum']
-
-# %% ../nbs/31_curriculum.ipynb #61dfba8d
-CURRICULA_DIR = Path(curriculum_lab.__file__).resolve().parents[1]/'papermill_runs'/'curricula'
-
-_TOP = {'name', 'description', 'base_model', 'format', 'seed', 'lora', 'conditions', 'eval', 'stages', 'extends'}
-_STAGE = {'data', 'epochs', 'learning_rate', 'batch_size', 'max_length', 'interleave', 'max_steps', 'grad_accum',
-          'warmup_ratio', 'format', 'description'}
-_SOURCE = {'task', 'config', 'n', 'upsample', 'file', 'format', 'name'}
-_EVAL = {'name', 'task', 'config', 'n', 'max_new_tokens', 'batch_size', 'format'}
-_CONDITION = {'task_config', 'base_model'}
-STAGE_DEFAULTS = dict(epochs=1.0, learning_rate=2e-4, batch_size=8, max_length=512, interleave=True, max_steps=-1,
-                      grad_accum=1, warmup_ratio=0.0)
-
-@dataclass
-class Source:
-    "One data source of a stage: a task (with config and size) or a file."
-    task: str
-    config: dict = field(default_factory=dict)
-    n: int | None = None
-    upsample: int = 1
-    file: str | None = None
-    format: str | None = None
-    name: str = ''
-
-@dataclass
-class Stage:
-    "One curriculum stage: its mixture and its training settings."
-    name: str
-    sources: list[Source]
-    epochs: float = 1.0
-    learning_rate: float = 2e-4
-    batch_size: int = 8
-    max_length: int = 512
-    interleave: bool = True
-    max_steps: int = -1
-    grad_accum: int = 1
-    warmup_ratio: float = 0.0
-    format: str | None = None
-    description: str = ''
-
-@dataclass
-class EvalSpec:
-    "An evaluation run on the start model and after every stage."
-    name: str
-    task: str
-    config: dict = field(default_factory=dict)
-    n: int | None = 200
-    max_new_tokens: int = 256
-    batch_size: int | None = None   # None: chosen for throughput
-    format: str | None = None
-
-@dataclass
-class Curriculum:
-    "A validated curriculum."
-    name: str
-    stages: list[Stage]
-    eval: list[EvalSpec] = field(default_factory=list)
-    base_model: str = EMBEDDED_MODEL
-    format: str | None = None
-    seed: int = 0
-    lora: dict = field(default_factory=dict)
-    conditions: dict = field(default_factory=lambda: {'baseline': {}})
-    description: str = ''
-    source: str = ''      # the file it was read from
+__all__ = ['log', 'load_curriculum', 'describe', 'condition_config', 'source_task', 'stage_dataset', 'summary_rows',
+           'summary_markdown', 'run_curriculum']
 
 # %% ../nbs/31_curriculum.ipynb #c7c12478
-def _merge(base, over):
-    "Deep merge for `extends`: mappings merge key by key, everything else is replaced."
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for k, v in over.items(): out[k] = _merge(base[k], v) if k in base else v
-        return out
-    return copy.deepcopy(over)
-
-_VAR = re.compile(r'\$\{([A-Za-z_][A-Za-z0-9_]*)\}')
-
-def _substitute(obj, variables: dict, where: str):
-    if isinstance(obj, dict): return {k: _substitute(v, variables, f'{where}.{k}') for k, v in obj.items()}
-    if isinstance(obj, list): return [_substitute(v, variables, f'{where}[{i}]') for i, v in enumerate(obj)]
-    if isinstance(obj, str):
-        def sub(m):
-            v = variables.get(m[1]) or os.environ.get(m[1])
-            if not v: raise LabError(f'{where}: ${{{m[1]}}} is not set: set the environment variable {m[1]} or pass it '
-                                     f'(e.g. -p {m[1].lower()} <value> in the curriculum notebook)')
-            return str(v)
-        return _VAR.sub(sub, obj)
-    return obj
-
-def _read_yaml(path: Path, seen: tuple = ()) -> dict:
-    if path in seen: raise LabError(f'{path}: extends itself through {" -> ".join(map(str, seen))}')
-    if not path.is_file(): raise LabError(f'curriculum file {path} does not exist')
-    try: data = yaml.safe_load(path.read_text(encoding='utf-8'))
-    except yaml.YAMLError as e:
-        mark = getattr(e, 'problem_mark', None)
-        at = f' at line {mark.line + 1}, column {mark.column + 1}' if mark else ''
-        raise LabError(f'{path}: malformed YAML{at}: {getattr(e, "problem", None) or e}') from None
-    if not isinstance(data, dict): raise LabError(f'{path}: expected a mapping with a "stages" key at the top, got {type(data).__name__}')
-    if 'extends' in data:
-        parent = (path.parent/str(data['extends'])).resolve()
-        data = _merge(_read_yaml(parent, seen + (path,)), {k: v for k, v in data.items() if k != 'extends'})
-    return data
-
-def _check_keys(d, allowed: set, where: str) -> None:
-    if not isinstance(d, dict): raise LabError(f'{where}: expected a mapping, got {type(d).__name__} {d!r}')
-    bad = sorted(set(d) - allowed)
-    if bad: raise LabError(f'{where}: unknown key(s) {bad}; valid keys are {sorted(allowed)}')
-
-def _typed(d: dict, key: str, types_, where: str, check=None, what: str = ''):
-    v = d[key]
-    ok = isinstance(v, types_) and not (isinstance(v, bool) and bool not in (types_ if isinstance(types_, tuple) else (types_,)))
-    if not ok or (check and not check(v)):
-        raise LabError(f'{where}: {key}={v!r} is not {what or getattr(types_, "__name__", types_)}')
-    return v
-
-def _check_task(name, cfg: dict, fmt, where: str) -> Task:
-    if not isinstance(name, str) or not name: raise LabError(f'{where}: task must be a task name')
+def _check_task(name: str, cfg: dict, fmt, where: str) -> Task:
     try: return get_task(name, format=fmt, **cfg)
     except LabError as e: raise LabError(f'{where}: {e}') from None
 
-def load_curriculum(config: str | Path | dict, # shipped name, YAML path, or an already parsed mapping
+def load_curriculum(config: str | Path | dict | Curriculum, # shipped name, YAML path, a parsed mapping, or a Curriculum
                     variables: dict | None = None, # values for ${NAME} (else the environment)
                    ) -> Curriculum:
-    "Read and validate a curriculum; raises `LabError` naming the file, stage and key of any problem."
+    "Read and validate a curriculum; raises `LabError` naming the file, key path and value of any problem."
+    if isinstance(config, Curriculum): return config
     if isinstance(config, dict): raw, src = copy.deepcopy(config), '<dict>'
     else:
-        p = Path(config).expanduser()
-        if not p.suffix and not p.exists(): p = CURRICULA_DIR/f'{config}.yaml'
-        if not p.is_file():
-            shipped = sorted(x.stem for x in CURRICULA_DIR.glob('*.yaml')) if CURRICULA_DIR.is_dir() else []
-            raise LabError(f'curriculum {str(config)!r} not found: pass a YAML path or one of the shipped curricula {shipped}')
-        raw, src = _read_yaml(p.resolve()), str(p)
-    raw = _substitute(raw, variables or {}, src)
-    _check_keys(raw, _TOP, src)
-    if not raw.get('stages'): raise LabError(f'{src}: no stages: add a "stages:" mapping of stage name -> settings')
-    if not isinstance(raw['stages'], dict): raise LabError(f'{src}: stages must be a mapping of stage name -> settings (in order)')
-    fmt = raw.get('format')
-    stages = []
-    for sname, sd in raw['stages'].items():
-        where = f'{src}, stage {sname!r}'
-        _check_keys(sd, _STAGE, where)
-        if 'data' not in sd: raise LabError(f'{where}: no data: give a source ({{task: ..., n: ...}}) or a list of them')
-        data = sd['data'] if isinstance(sd['data'], list) else [sd['data']]
-        if not data: raise LabError(f'{where}: data is empty')
-        sources = []
-        for i, d in enumerate(data):
-            w = f'{where}, data[{i}]'
-            _check_keys(d, _SOURCE, w)
-            if 'task' not in d: raise LabError(f'{w}: every source needs a task (it formats the prompts and completions)')
-            s = Source(**{k: v for k, v in d.items()})
-            if s.config is None: s.config = {}
-            _typed(vars(s), 'config', dict, w, what='a mapping')
-            _typed(vars(s), 'upsample', int, w, lambda v: v >= 1, 'a whole number >= 1')
-            if s.n is not None: _typed(vars(s), 'n', int, w, lambda v: v >= 0, 'a whole number >= 0 (or null: all)')
-            t = _check_task(s.task, s.config, s.format or sd.get('format') or fmt, w)
+        path = find_config(config, 'curricula')
+        raw, src = read_yaml(path), str(path)
+    cur = validate(Curriculum, substitute(raw, variables or {}, src), src)
+    cur.name, cur.source = cur.name or Path(src).stem, src
+    cur.base_model = cur.base_model or EMBEDDED_MODEL
+    for st in cur.stage_list:              # what only the tasks know: names, configs, sizes, files
+        for i, s in enumerate(st.sources):
+            w = f'{src}: stages.{st.name}.data[{i}]'
+            t = _check_task(s.task, s.config, s.format or st.format or cur.format, w)
             if s.file:
-                fp = Path(s.file).expanduser()
-                if not fp.exists(): raise LabError(f'{w}: file {fp} does not exist')
-            elif s.n is None and not t.finite:
-                raise LabError(f'{w}: task {s.task!r} generates examples: give n')
+                if not Path(s.file).expanduser().exists(): raise LabError(f'{w}: file {s.file} does not exist')
+            elif s.n is None and not t.finite: raise LabError(f'{w}: task {s.task!r} generates examples: give n')
             s.name = s.name or (Path(s.file).stem if s.file else s.task)
-            sources.append(s)
-        st = Stage(name=str(sname), sources=sources, **{**STAGE_DEFAULTS, **{k: v for k, v in sd.items() if k != 'data'}})
-        for k, ty, chk, what in (('epochs', (int, float), lambda v: v > 0, 'a number > 0'),
-                                 ('learning_rate', (int, float), lambda v: 0 < v < 1, 'a number in (0, 1)'),
-                                 ('batch_size', int, lambda v: v >= 1, 'a whole number >= 1'),
-                                 ('max_length', int, lambda v: v >= 16, 'a whole number >= 16'),
-                                 ('interleave', bool, None, 'true or false'), ('max_steps', int, None, 'a whole number'),
-                                 ('grad_accum', int, lambda v: v >= 1 and st.batch_size % v == 0, 'a divisor of batch_size'),
-                                 ('warmup_ratio', (int, float), lambda v: 0 <= v < 1, 'a number in [0, 1)')):
-            _typed(vars(st), k, ty, where, chk, what)
-        stages.append(st)
-    evals = []
-    for i, e in enumerate(raw.get('eval') or []):
-        w = f'{src}, eval[{i}]'
-        _check_keys(e, _EVAL, w)
-        if 'task' not in e: raise LabError(f'{w}: needs a task')
-        ev = EvalSpec(**{'name': e.get('name') or e['task'], **{k: v for k, v in e.items() if k != 'name'}})
-        if ev.config is None: ev.config = {}
-        t = _check_task(ev.task, ev.config, ev.format or fmt, w)
-        if ev.n is None and not t.finite: raise LabError(f'{w}: task {ev.task!r} generates examples: give n')
-        _typed(vars(ev), 'max_new_tokens', int, w, lambda v: v >= 1, 'a whole number >= 1')
-        evals.append(ev)
-    if len({e.name for e in evals}) < len(evals): raise LabError(f'{src}: two evaluations share a name; give each a distinct name')
-    conds = raw.get('conditions') or {'baseline': {}}
-    if not isinstance(conds, dict): raise LabError(f'{src}: conditions must be a mapping of name -> {{task_config, base_model}}')
-    for c, cd in conds.items():
-        _check_keys(cd or {}, _CONDITION, f'{src}, condition {c!r}')
-    lora = raw.get('lora') or {}
-    try: as_lora_spec(lora)
-    except LabError as e: raise LabError(f'{src}, lora: {e}') from None
-    return Curriculum(name=str(raw.get('name') or Path(src).stem), stages=stages, eval=evals,
-                      base_model=str(raw.get('base_model') or EMBEDDED_MODEL), format=fmt, seed=int(raw.get('seed') or 0),
-                      lora=lora, conditions={c: dict(cd or {}) for c, cd in conds.items()},
-                      description=str(raw.get('description') or ''), source=src)
+    for i, ev in enumerate(cur.eval):
+        t = _check_task(ev.task, ev.config, ev.format or cur.format, f'{src}: eval[{i}]')
+        if ev.n is None and not t.finite: raise LabError(f'{src}: eval[{i}]: task {ev.task!r} generates examples: give n')
+    try: as_lora_spec(cur.lora or None)
+    except LabError as e: raise LabError(f'{src}: lora: {e}') from None
+    return cur
 
 # %% ../nbs/31_curriculum.ipynb #5d4572db
 def describe(cur: Curriculum) -> str:
     "One line: the stages in order with their sources, sizes and upsampling."
     def src(x): return f"{'all' if x.n is None else x.n} {x.name}" + (f' x{x.upsample}' if x.upsample > 1 else '')
-    return f'{cur.name}: ' + ' -> '.join(f"{s.name} ({' + '.join(src(x) for x in s.sources)})" for s in cur.stages)
+    return f'{cur.name}: ' + ' -> '.join(f"{s.name} ({' + '.join(src(x) for x in s.sources)})" for s in cur.stage_list)
 
 # %% ../nbs/31_curriculum.ipynb #de54e9be
 def condition_config(cur: Curriculum, condition: str, task_name: str, config: dict) -> dict:
     "A source's task config with the condition's overrides for the keys this task has."
     if condition not in cur.conditions:
         raise LabError(f'unknown condition {condition!r} for curriculum {cur.name!r}: use one of {sorted(cur.conditions)}')
-    over = cur.conditions[condition].get('task_config') or {}
+    over = cur.conditions[condition].task_config
     TASKS.get(task_name) or get_task(task_name)      # registers the built-in tasks
     keys = set(TASKS[task_name].defaults)
     return {**config, **{k: v for k, v in over.items() if k in keys}}
@@ -265,25 +102,33 @@ def stage_dataset(cur: Curriculum, stage: Stage, condition: str = 'baseline', se
     return data, summary
 
 # %% ../nbs/31_curriculum.ipynb #28d96382
-def _eval_into(model, cur, ev: EvalSpec, condition, out: Path, eval_samples, seed) -> dict:
-    key = f'eval_{ev.name}'
+def _eval_params(model_path: str, cur, ev: EvalSpec, condition, eval_samples, seed) -> tuple[Task, dict]:
+    "An evaluation's task and the parameters that fingerprint its result."
     t = source_task(cur, None, ev, condition)
     n = ev.n if eval_samples is None else (eval_samples if ev.n is None else min(ev.n, eval_samples))
-    return evaluate(model, t, n=n, output_dir=out, stage=key, batch_size=ev.batch_size, max_new_tokens=ev.max_new_tokens, seed=seed)
+    return t, {'model': str(model_path), 'task': t.name, 'task_config': t.config, 'n': n, 'max_new_tokens': ev.max_new_tokens, 'seed': seed}
 
 def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed) -> None:
-    "Every evaluation of the curriculum on one model, skipping those already in `out`'s metrics (the model loads once)."
-    todo = [ev for ev in cur.eval if not RunDir(out, create=False).read_metrics().get(f'eval_{ev.name}')]
+    "Every evaluation of the curriculum on one model (loaded once); one done earlier with the same parameters is skipped."
+    todo = []
+    for ev in cur.eval:
+        t, p = _eval_params(model_path, cur, ev, condition, eval_samples, seed)
+        prev = RunDir(out, create=False).read_metrics().get(f'eval_{ev.name}')
+        if prev: check_same_params(prev.get('params'), p, f'{out} (evaluation {ev.name})', 'use another output_dir, or overwrite=True')
+        else: todo.append((ev, t, p))
     if not todo: return
     model = load_model(model_path, merge=True)
-    for ev in todo: _eval_into(model, cur, ev, condition, out, eval_samples, seed)
+    for ev, t, p in todo:
+        m = evaluate(model, t, n=p['n'], output_dir=out, stage=f'eval_{ev.name}', batch_size=ev.batch_size,
+                     max_new_tokens=ev.max_new_tokens, seed=seed)
+        RunDir(out).update_metrics({f'eval_{ev.name}': {**m, 'params': p}})
 
 _ROW_KEYS = ('accuracy', 'accuracy_ci95', 'answer_proportion', 'thinking_proportion', 'mul_tokens_per_response', 'n')
 
 def summary_rows(out: Path, cur: Curriculum) -> list[dict]:
     "One row per model (start, then each stage): data size, losses, and every evaluation's metrics."
     rows = []
-    for label, d in [('base', out/'base')] + [(f'stage_{s.name}', out/f'stage_{s.name}') for s in cur.stages]:
+    for label, d in [('base', out/'base')] + [(f'stage_{s.name}', out/f'stage_{s.name}') for s in cur.stage_list]:
         m = RunDir(d, create=False).read_metrics() if d.exists() else {}
         r = {'model': label, 'examples': m.get('train', {}).get('examples', ''), 'first_loss': m.get('train', {}).get('first_loss', ''),
              'final_loss': m.get('train', {}).get('final_loss', '')}
@@ -322,21 +167,21 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                    progress: bool = True,
                   ) -> dict:
     "Train every stage in order (each from the previous stage's model), evaluate, and write the summary; returns it."
-    cur = config if isinstance(config, Curriculum) else load_curriculum(config, variables)
+    cur = load_curriculum(config, variables)
     seed = cur.seed if seed is None else seed
     out = Path(output_dir or default_output_dir(f'curriculum_{cur.name}', kind=condition)).expanduser()
-    datasets = [stage_dataset(cur, s, condition, seed) for s in cur.stages]   # also checks the condition
-    start = base_model or cur.conditions[condition].get('base_model') or cur.base_model
+    datasets = [stage_dataset(cur, s, condition, seed) for s in cur.stage_list]   # also checks the condition
+    start = base_model or cur.conditions[condition].base_model or cur.base_model
     # every stage's special tokens up front: the first stage's adapter has them all, the later ones continue it
-    tokens = list(dict.fromkeys(tok for s in cur.stages for src in s.sources for tok in source_task(cur, s, src, condition).special_tokens))
+    tokens = list(dict.fromkeys(tok for s in cur.stage_list for src in s.sources for tok in source_task(cur, s, src, condition).special_tokens))
     out.mkdir(parents=True, exist_ok=True)
     write_text(out/'curriculum.yaml', yaml.safe_dump({'condition': condition, 'start_model': start, 'seed': seed,
-                                                       'curriculum': asdict(cur)}, sort_keys=False))
+                                                       'curriculum': cur.model_dump(by_alias=True)}, sort_keys=False))
     t0 = time.monotonic()
     log.info(f'curriculum {cur.name} ({condition}): base evaluation')
     _evaluate_all(start, cur, condition, out/'base', eval_samples, seed)
     prev = start
-    for st, (data, summary) in zip(cur.stages, datasets):
+    for st, (data, summary) in zip(cur.stage_list, datasets):
         sd = out/f'stage_{st.name}'
         log.info(f'curriculum {cur.name} ({condition}): stage {st.name}, {len(data)} examples')
         first = source_task(cur, st, st.sources[0], condition)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, Optional
 
 from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer

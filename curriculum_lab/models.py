@@ -233,6 +233,7 @@ class LoraSpec:
     target_modules: Any = 'all-linear' # module names, or 'all-linear' for every linear projection
 
 def as_lora_spec(lora) -> LoraSpec | None:
+    "A `LoraSpec` from None/False (no adapter), True (the defaults), a dict of its fields, or a `LoraSpec`."
     if lora is None or lora is False: return None
     if lora is True: return LoraSpec()
     if isinstance(lora, LoraSpec): return lora

@@ -4,30 +4,25 @@
 
 # %% ../nbs/70_runs.ipynb #528f6418
 from __future__ import annotations
-import ast, copy, hashlib, itertools, json, os, re, sys, time
+import copy, itertools, json, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
-import curriculum_lab
-from .core import LabError, RunDir, get_logger, read_json, write_csv, write_json, write_text, start_run
-from .curriculum import _merge, _read_yaml, _substitute
+from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, write_csv,
+                                 write_json, write_text)
+from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import plot_budget, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'NBS_DIR', 'SPECS_DIR', 'RunSpec', 'notebook_parameters', 'load_experiment', 'execute_run', 'run_experiment',
+__all__ = ['log', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'execute_run', 'run_experiment',
            'results_rows', 'results_markdown', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
-NBS_DIR = Path(curriculum_lab.__file__).resolve().parents[1]/'nbs'
-SPECS_DIR = Path(curriculum_lab.__file__).resolve().parents[1]/'papermill_runs'
-_SPEC_KEYS = {'name', 'description', 'output_dir', 'vars', 'defaults', 'runs', 'extends'}
-_RUN_KEYS = {'name', 'notebook', 'parameters', 'needs', 'foreach', 'description'}
-
 @dataclass
 class RunSpec:
     "One papermill run of an experiment."
@@ -37,99 +32,82 @@ class RunSpec:
     needs: list[str] = field(default_factory=list)
 
 def notebook_parameters(nb: str | Path) -> dict[str, str]:
-    "The declared parameters of a notebook (`name: type = default` in its `parameters` cell): name -> type."
-    cells = json.loads(Path(nb).read_text())['cells']
-    cell = next((c for c in cells if 'parameters' in c.get('metadata', {}).get('tags', [])), None)
-    if cell is None: raise LabError(f'{nb} has no cell tagged "parameters": papermill cannot run it as a stage')
-    tree = ast.parse(''.join(cell['source']))
-    return {n.target.id: ast.unparse(n.annotation) for n in tree.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+    "The parameters of a notebook as papermill reads its `parameters` cell: name -> declared type."
+    import papermill as pm
+    found = pm.inspect_notebook(str(nb))
+    if not found: raise LabError(f'{nb} has no cell tagged "parameters" (or none papermill can read): it cannot run as a stage')
+    return {k: v['inferred_type_name'] for k, v in found.items()}
 
-def _find_notebook(name: str) -> Path:
+def find_notebook(name: str) -> Path:
+    "A stage notebook by path or by name (`30_sft`, or `30` when unique), among the shipped notebooks."
     p = Path(name).expanduser()
     if p.suffix == '.ipynb' and p.exists(): return p.resolve()
-    cands = sorted(NBS_DIR.glob(f'{name}.ipynb')) or sorted(NBS_DIR.glob(f'{name}_*.ipynb'))
+    d = shipped_dir('notebooks')
+    cands = sorted(d.glob(f'{name}.ipynb')) or sorted(d.glob(f'{name}_*.ipynb'))
     if len(cands) != 1:
-        have = sorted(x.stem for x in NBS_DIR.glob('[0-9]*.ipynb') if 'parameters' in x.read_text())
+        have = sorted(x.stem for x in d.glob('[0-9]*.ipynb') if '"parameters"' in x.read_text())
         raise LabError(f'notebook {name!r} not found: use a path or one of {have}')
     return cands[0]
 
-_TPL = re.compile(r'\{(run:)?([A-Za-z_][A-Za-z0-9_]*)\}')
+_RUN_REF = re.compile(r'\$\{run:([A-Za-z_][A-Za-z0-9_]*)\}')
 
-def _fill(v, values: dict, runs: dict, where: str, needs: list):
-    if isinstance(v, dict): return {k: _fill(x, values, runs, where, needs) for k, x in v.items()}
-    if isinstance(v, list): return [_fill(x, values, runs, where, needs) for x in v]
-    if not isinstance(v, str): return v
-    m = _TPL.fullmatch(v)
-    if m and not m[1]:
-        if m[2] not in values: raise LabError(f'{where}: {{{m[2]}}} is not a variable (have {sorted(values)})')
-        return values[m[2]]
-    def sub(m):
-        if m[1]:
-            if m[2] not in runs: raise LabError(f'{where}: {{run:{m[2]}}} names no earlier run (have {sorted(runs)})')
-            if m[2] not in needs: raise LabError(f'{where}: uses {{run:{m[2]}}} but does not list {m[2]!r} in needs')
-            return str(runs[m[2]])
-        if m[2] not in values: raise LabError(f'{where}: {{{m[2]}}} is not a variable (have {sorted(values)})')
-        return str(values[m[2]])
-    return _TPL.sub(sub, v)
-
-def load_experiment(spec: str | Path | dict, output_dir: str | Path | None = None,
-                    variables: dict | None = None) -> tuple[dict, list[RunSpec]]:
-    "Read a spec, expand `foreach`, fill templates, and check every run's parameters against its notebook."
+def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML path, or a mapping
+                    output_dir: str | Path | None = None, # default: the spec's output_dir
+                    variables: dict | None = None,     # values for the spec's vars (--var NAME=VALUE)
+                    smoke: bool = False,               # apply the spec's smoke section (tiny model, minimal sizes)
+                   ) -> tuple[dict, list[RunSpec]]:
+    "Read and validate a spec, expand `foreach`, fill `${...}`, and check every run's parameters against its notebook."
     if isinstance(spec, dict): raw, src = copy.deepcopy(spec), '<dict>'
     else:
-        p = Path(spec).expanduser()
-        if not p.exists() and not p.suffix: p = SPECS_DIR/f'{spec}.yaml'
-        raw, src = _read_yaml(p.resolve()), str(p)
-    raw = _substitute(raw, {}, src)
-    bad = sorted(set(raw) - _SPEC_KEYS)
-    if bad: raise LabError(f'{src}: unknown key(s) {bad}; valid keys are {sorted(_SPEC_KEYS - {"extends"})}')
-    if not raw.get('runs'): raise LabError(f'{src}: no runs')
-    name = str(raw.get('name') or Path(src).stem)
-    out = Path(output_dir or raw.get('output_dir') or SPECS_DIR/'out'/name).expanduser().resolve()   # relative to the cwd
-    values = {**(raw.get('vars') or {}), **(variables or {})}
-    unknown_vars = sorted(set(variables or {}) - set(raw.get('vars') or {}))
-    if unknown_vars: raise LabError(f'{src}: unknown variable(s) {unknown_vars}: the spec declares {sorted(raw.get("vars") or {})}')
-    defaults = raw.get('defaults') or {}
+        path = find_config(spec, 'specs')
+        raw, src = read_yaml(path), str(path)
+    sp = validate(Spec, raw, src)
+    unknown = sorted(set(variables or {}) - set(sp.vars))
+    if unknown: raise LabError(f'{src}: unknown variable(s) {unknown}: the spec declares {sorted(sp.vars)}')
+    given = {**(sp.smoke.vars if smoke else {}), **(variables or {})}
+    values = {k: given[k] if k in given else substitute(v, {}, f'{src}: vars.{k}', hint=f'pass --var {k}=VALUE')
+              for k, v in sp.vars.items()}
+    name = sp.name or Path(src).stem
+    out = Path(output_dir or sp.output_dir or Path('papermill_runs')/'out'/name).expanduser().resolve()   # relative to the cwd
     runs, dirs = [], {}
-    for i, r in enumerate(raw['runs']):
-        where = f'{src}, runs[{i}]'
-        if not isinstance(r, dict): raise LabError(f'{where}: expected a mapping with name, notebook, parameters')
-        bad = sorted(set(r) - _RUN_KEYS)
-        if bad: raise LabError(f'{where}: unknown key(s) {bad}; valid keys are {sorted(_RUN_KEYS)}')
-        for k in ('name', 'notebook'):
-            if k not in r: raise LabError(f'{where}: needs {k!r}')
-        nb = _find_notebook(str(r['notebook']))
+    for i, r in enumerate(sp.runs):
+        where = f'{src}: runs[{i}]'
+        nb = find_notebook(r.notebook)
         declared = notebook_parameters(nb)
-        fe = {k: _fill(v, values, dirs, where, []) for k, v in (r.get('foreach') or {}).items()}
+        fe = substitute(r.foreach, values, f'{where}.foreach')
         for k, v in fe.items():
             if not isinstance(v, list) or not v: raise LabError(f'{where}: foreach {k!r} must be a non-empty list, got {v!r}')
-        combos = [dict(zip(fe, vs)) for vs in itertools.product(*fe.values())] if fe else [{}]
-        for combo in combos:
+        for combo in [dict(zip(fe, vs)) for vs in itertools.product(*fe.values())] if fe else [{}]:
             vals = {**values, **combo}
-            rname = _fill(str(r['name']), vals, dirs, where, [])
+            rname = str(substitute(r.name, vals, f'{where}.name'))
             if rname in dirs: raise LabError(f'{where}: run name {rname!r} is used twice (add the foreach variable to the name)')
-            w = f'{src}, run {rname!r}'
-            needs = [_fill(str(x), vals, dirs, w, []) for x in (r.get('needs') or [])]
+            w = f'{src}: run {rname!r}'
+            needs = [str(substitute(x, vals, f'{w}.needs')) for x in r.needs]
             for n in needs:
                 if n not in dirs: raise LabError(f'{w}: needs {n!r}, which is not an earlier run (have {sorted(dirs)})')
-            params = {k: v for k, v in defaults.items() if k in declared}
-            params.update(_fill(r.get('parameters') or {}, vals, dirs, w, needs))
-            unknown = sorted(set(params) - set(declared))
-            if unknown:
-                raise LabError(f'{w}: unknown parameter(s) {unknown} for {nb.name}; it accepts {sorted(declared)}')
+            for n in _RUN_REF.findall(json.dumps(r.parameters)):
+                if n in dirs and n not in needs: raise LabError(f'{w}: uses ${{run:{n}}} but does not list {n!r} in needs')
+            params = {k: substitute(v, vals, f'{src}: defaults.{k}') for k, v in sp.defaults.items() if k in declared}
+            params.update(substitute(r.parameters, vals, f'{w}.parameters', runs={n: str(dirs[n]) for n in dirs}))
+            if smoke: params.update({k: substitute(v, vals, f'{src}: smoke.parameters.{k}') for k, v in sp.smoke.parameters.items() if k in declared})
+            bad = sorted(set(params) - set(declared))
+            if bad: raise LabError(f'{w}: unknown parameter(s) {bad} for {nb.name}; it accepts {sorted(declared)}')
+            try: notebook_params({'__annotations__': declared, **params})        # the declared types, as the notebook checks them
+            except LabError as e: raise LabError(f'{w} ({nb.name}): {e}') from None
             dirs[rname] = out/rname
-            params['output_dir'] = str(out/rname) if 'output_dir' in declared else params.get('output_dir')
+            if 'output_dir' in declared: params['output_dir'] = str(out/rname)
             runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, needs))
-    return {'name': name, 'description': raw.get('description', ''), 'output_dir': out, 'source': src}, runs
+    return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke}, runs
 
 # %% ../nbs/70_runs.ipynb #5fb3acba
-def _params_hash(p: dict) -> str: return hashlib.sha256(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
 def _done(r: RunSpec, state: dict) -> bool:
+    "True when `r` completed earlier with the same parameters; a `LabError` when it completed with others."
     s = state.get(r.name, {})
-    if s.get('status') != 'completed' or s.get('params') != _params_hash(r.parameters): return False
     out = r.parameters.get('output_dir')
-    return not out or RunDir(out, create=False).read_run().get('status') == 'completed'
+    if s.get('status') != 'completed' or (out and RunDir(out, create=False).read_run().get('status') != 'completed'): return False
+    check_same_params(s['params'] if isinstance(s.get('params'), dict) else None, r.parameters, f'run {r.name!r} ({out})',
+                      fix=f'run the spec into another --output-dir, or delete {out} to run it again')
+    return True
 
 def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     "Execute one run with papermill; returns the executed notebook's path (raises LabError if it fails)."
@@ -145,9 +123,9 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     return out_nb
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
-                   only: Sequence[str] | None = None, progress: bool = True) -> dict:
+                   only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False) -> dict:
     "Run every run of a spec (skipping completed ones), then aggregate; returns the summary with the results table."
-    info, runs = load_experiment(spec, output_dir, variables)
+    info, runs = load_experiment(spec, output_dir, variables, smoke)
     out: Path = info['output_dir']
     if only:
         missing = sorted(set(only) - {r.name for r in runs})
@@ -161,7 +139,7 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
         if _done(r, state):
             log.info(f'[{i}/{len(runs)}] {r.name}: completed earlier, skipped'); continue
         log.info(f'[{i}/{len(runs)}] {r.name}: {r.notebook.name} {r.parameters}')
-        state[r.name] = {'status': 'running', 'params': _params_hash(r.parameters), 'notebook': r.notebook.name}
+        state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
         write_json(state_f, state)
         s = time.monotonic()
         try: nb = execute_run(r, out/'notebooks', progress)
@@ -230,19 +208,28 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
 
 # %% ../nbs/70_runs.ipynb #f77b6820
 def main(argv: Sequence[str] | None = None) -> dict:
-    "Command line: run an experiment spec and print its results table."
+    "Command line: check or run an experiment spec and print its results table."
     import argparse
     ap = argparse.ArgumentParser(prog='python -m curriculum_lab.runs', description='Run an experiment spec with papermill.')
-    ap.add_argument('spec', help='a YAML spec (path, or a name in papermill_runs/)')
-    ap.add_argument('--output-dir', help='where runs and executed notebooks go (default: the spec\'s output_dir)')
+    ap.add_argument('spec', help='a YAML spec: a path, or the name of a shipped spec (demo, seed001_exp1, ...)')
+    ap.add_argument('--output-dir', help="where runs and executed notebooks go (default: the spec's output_dir)")
     ap.add_argument('--var', action='append', default=[], metavar='NAME=VALUE', help='override a spec variable')
     ap.add_argument('--only', nargs='*', help='run only these runs (the others must be done already)')
+    ap.add_argument('--check', action='store_true', help='validate the spec and every run parameter, run nothing (no torch)')
+    ap.add_argument('--smoke', action='store_true', help="the whole spec on the tiny model with the spec's smoke sizes (needs --output-dir)")
     a = ap.parse_args(argv)
     variables = {}
     for v in a.var:
         if '=' not in v: ap.error(f'--var takes NAME=VALUE, got {v!r}')
         k, val = v.split('=', 1); variables[k] = yaml.safe_load(val)
-    try: s = run_experiment(a.spec, a.output_dir, variables, a.only)
+    if a.smoke and not a.output_dir and not a.check: ap.error('--smoke needs --output-dir (keep smoke runs apart from real ones)')
+    try:
+        if a.check:
+            info, runs = load_experiment(a.spec, a.output_dir, variables, a.smoke)
+            print(f"{info['name']}: {len(runs)} runs checked ({info['source']}{', smoke sizes' if a.smoke else ''}), output in {info['output_dir']}")
+            for r in runs: print(f"  {r.name:<16} {r.notebook.name:<18} {json.dumps({k: v for k, v in r.parameters.items() if k != 'output_dir'})}")
+            return {'name': info['name'], 'runs': [r.name for r in runs]}
+        s = run_experiment(a.spec, a.output_dir, variables, a.only, smoke=a.smoke)
     except LabError as e:
         print(f'error: {e}', file=sys.stderr); raise SystemExit(2)
     print(f"\n{s['name']}: {len(s['results'])} evaluations in {s['seconds']:.0f} s\n\n{s['markdown']}")

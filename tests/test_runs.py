@@ -1,5 +1,5 @@
-"The experiment runner on the tiny model: a two-run spec, resume, validation before anything runs, shipped specs, CLI."
-import csv, json, os, subprocess, sys
+"The experiment runner on the tiny model: a two-run spec, resume, validation before anything runs, shipped specs (--check, --smoke), CLI."
+import csv, json, os, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ def _spec(extra_param=None):
             'defaults': {'task': 'arithmetic', 'seed': 0},
             'runs': [{'name': 'sft', 'notebook': '30_sft', 'parameters': sft},
                      {'name': 'eval', 'notebook': '50_eval', 'needs': ['sft'],
-                      'parameters': {'model_path': '{run:sft}', 'eval_samples': 6, 'max_new_tokens': 8, 'stage': 'final'}}]}
+                      'parameters': {'model_path': '${run:sft}', 'eval_samples': 6, 'max_new_tokens': 8, 'stage': 'final'}}]}
 
 def test_two_runs_then_resume(tmp_path):
     out = tmp_path/'exp'
@@ -39,6 +39,10 @@ def test_two_runs_then_resume(tmp_path):
     state['eval']['status'] = 'running'; (out/'state.json').write_text(json.dumps(state))
     run_experiment(_spec(), out, progress=False)
     assert (out/'sft'/'run.json').read_text() == before['sft'] and (out/'eval'/'run.json').read_text() != before['eval']
+    # a completed run whose parameters changed in the spec is neither skipped nor redone over the old one
+    changed = _spec(); changed['runs'][1]['parameters']['eval_samples'] = 3
+    with pytest.raises(LabError, match=r"run 'eval' .* other parameters \(eval_samples: 6 -> 3\).*another --output-dir"):
+        run_experiment(changed, out, progress=False)
 
 def test_unknown_parameter_rejected_before_anything_runs(tmp_path):
     with pytest.raises(LabError, match=r"run 'sft': unknown parameter\(s\) \['train_sample'\] for 30_sft.ipynb"):
@@ -54,13 +58,56 @@ def test_failed_run_names_its_notebook(tmp_path):
         run_experiment(spec, tmp_path/'exp', progress=False)
     assert read_json(tmp_path/'exp'/'state.json')['sft']['status'] == 'failed'
 
+SHIPPED = sorted(p.stem for p in (ROOT/'papermill_runs').glob('*.yaml'))
+GSM = ROOT.parent/'shared'/'data'/'gsm8k'
+
 def test_shipped_specs_load(monkeypatch, tmp_path):
     monkeypatch.setenv('GSM8K_PATH', str(tmp_path))
-    for f in sorted((ROOT/'papermill_runs').glob('*.yaml')):
-        info, runs = load_experiment(f)
-        assert runs and all(r.parameters.get('output_dir') for r in runs), f
-    info, runs = load_experiment(ROOT/'papermill_runs'/'seed001_exp1.yaml', variables={'budgets': [256, 512, 1024, 2048]})
+    for name in SHIPPED:
+        info, runs = load_experiment(name)
+        assert runs and all(r.parameters.get('output_dir') for r in runs), name
+    info, runs = load_experiment('seed001_exp1', variables={'budgets': [256, 512, 1024, 2048]})
     assert [r.name for r in runs if r.name.startswith('grpo_')] == ['grpo_256', 'grpo_512', 'grpo_1024', 'grpo_2048']
+    monkeypatch.delenv('GSM8K_PATH')
+    with pytest.raises(LabError, match=r'vars.gsm8k: \$\{GSM8K_PATH\} is not set: pass --var gsm8k=VALUE or set the environment variable GSM8K_PATH'):
+        load_experiment('seed001_exp1')
+    assert load_experiment('seed001_exp1', variables={'gsm8k': str(tmp_path)})[1][0].parameters['task_config'] == json.dumps({'path': str(tmp_path)})
+
+def test_check_after_a_normal_install_imports_no_torch(tmp_path):
+    "pip install . (not editable), then --check from another folder finds the shipped spec and notebooks, without torch."
+    src = tmp_path/'src'
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns('.venv', '.git', 'out', '_site', '_proc', '__pycache__', '*.egg-info', 'build'))
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--target',
+                    str(tmp_path/'site'), str(src)], check=True, capture_output=True)
+    shutil.rmtree(src)
+    code = ("import sys, curriculum_lab.runs as r; assert r.__file__.startswith(sys.argv[1]), r.__file__; r.main(['demo', '--check']); "
+            "print('heavy', sorted(m for m in ('torch', 'trl', 'transformers', 'peft') if m in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code, str(tmp_path/'site')], env={**os.environ, 'PYTHONPATH': str(tmp_path/'site')},
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'demo: 5 runs checked' in r.stdout and 'heavy []' in r.stdout, r.stdout
+
+@pytest.mark.parametrize('spec', SHIPPED)
+def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
+    "--smoke: the whole spec end to end on tiny, with its table and plots, and no false papermill warnings in the log."
+    if '${GSM8K_PATH}' in (ROOT/'papermill_runs'/f'{spec}.yaml').read_text() and not (GSM/'train.jsonl').exists():
+        pytest.skip('GSM8K files not beside the project')
+    monkeypatch.setenv('GSM8K_PATH', str(GSM))
+    out = tmp_path/'smoke'
+    r = subprocess.run([sys.executable, '-m', 'curriculum_lab.runs', spec, '--smoke', '--output-dir', str(out)],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for noise in ('Unable to parse', 'Passed unknown parameter'): assert noise not in r.stderr, noise
+    state, summary = read_json(out/'state.json'), read_json(out/'summary.json')
+    info, runs = load_experiment(spec, out, smoke=True)
+    assert [s['status'] for s in state.values()] == ['completed'] * len(runs)
+    for run in runs:
+        rec = read_json(out/run.name/'run.json')
+        model = rec['params'].get('base_model', rec['params'].get('model_path'))
+        assert rec['status'] == 'completed' and (model == 'tiny' or Path(model).parent == out), (run.name, model)   # tiny, or a run on tiny
+        if (out/run.name/'model'/'curriculum_lab.json').exists(): assert read_json(out/run.name/'model'/'curriculum_lab.json')['base_model'] == 'tiny'
+    assert summary['results'] and (out/'results.md').read_text().count('\n|') == len(summary['results']) + 2   # header, rule, rows
+    assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
 
 def test_command_line_error(tmp_path):
     p = tmp_path/'bad.yaml'; p.write_text(yaml.safe_dump({'runs': [{'name': 'x', 'notebook': '40_grpo', 'parameters': {'num_generation': 2}}]}))
