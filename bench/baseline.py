@@ -31,12 +31,13 @@ def main():
         tag = name + ''.join(f'_{k}{v}' for k, v in cfg.items() if k != 'path')
         m = evaluate(model, name, n=a.n, split='test', output_dir=f'{a.out}/{tag}', stage='base', batch_size=a.batch_size,
                      max_new_tokens=a.max_new_tokens, task_config=cfg, progress=False)
-        lo, hi = m['accuracy_ci95']
+        lo, hi = m['accuracy_ci95']; llo, lhi = m['accuracy_lenient_ci95']
         rows.append((name, m['task_config']['format'], json.dumps({k: v for k, v in cfg.items() if k != 'path'}), m['n'],
-                     f"{m['accuracy']:.3f}", f'[{lo:.3f}, {hi:.3f}]', f"{m['answer_proportion']:.2f}",
+                     f"{m['accuracy']:.3f}", f'[{lo:.3f}, {hi:.3f}]', f"{m['accuracy_lenient']:.3f}", f'[{llo:.3f}, {lhi:.3f}]',
+                     f"{m['answer_proportion']:.2f}",
                      f"{m['thinking_proportion']:.2f}", f"{m['truncation_rate']:.2f}", f"{m['tokens_per_second']:.0f}", f'{time.time()-t:.0f}'))
         print(rows[-1], flush=True)
-    cols = ('task', 'format', 'config', 'n', 'accuracy', '95% CI', 'answer prop.', 'thinking prop.', 'truncated', 'tok/s', 'seconds')
+    cols = ('task', 'format', 'config', 'n', 'accuracy (strict)', '95% CI', 'accuracy (lenient)', '95% CI', 'answer prop.', 'thinking prop.', 'truncated', 'tok/s', 'seconds')
     print('| ' + ' | '.join(cols) + ' |'); print('|' + '---|' * len(cols))
     for r in rows: print('| ' + ' | '.join(map(str, r)) + ' |')
 

@@ -165,7 +165,8 @@ class ARCProgramTask(Task):
             expected = [as_grid(g) for g in json.loads(ex['answer'])]
             outs = by[k]['outputs'] if k in by else []
             think = len(re.sub(r'```.*?```', '', completion_text(completions[k]) or '', flags=re.S)) // 4
-            out.append({'correct': float(bool(outs) and outs == expected), 'reward': shaped_reward(outs, expected, ok[k], think),
+            ok_out = float(bool(outs) and outs == expected)     # a program is extracted leniently already: strict = lenient
+            out.append({'correct': ok_out, 'correct_lenient': ok_out, 'reward': shaped_reward(outs, expected, ok[k], think),
                         'syntax': ok[k], 'outputs': outs, 'error': by[k]['error'] if k in by else (None if ok[k] else 'no valid solve(I)')})
         return out
 

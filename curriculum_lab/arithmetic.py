@@ -7,27 +7,10 @@ from __future__ import annotations
 import random, re
 
 from .core import LabError
-from .tasks import Task, register_task
+from .tasks import MUL_TOKENS, Task, count_mul_tokens, inject_mul_tokens, register_task
 
 # %% auto #0
-__all__ = ['MUL_TOKENS', 'PROBE_CATEGORIES', 'inject_mul_tokens', 'count_mul_tokens', 'drill_example', 'ArithmeticTask',
-           'ArithmeticProbes']
-
-# %% ../nbs/12_arithmetic.ipynb #d15cb30a
-MUL_TOKENS = [f'<MUL_{a}_{b}_{a*b}>' for a in range(1, 10) for b in range(1, 10)]
-
-_MUL_RE = re.compile(r'(?<![\d.])([1-9])(\s*[×x*]\s*)([1-9])(\s*=\s*)(\d+)(?!\.?\d)')
-
-def inject_mul_tokens(text: str) -> str:
-    "Replace the result of every correct single-digit product `a × b = c` with `<MUL_a_b_c>`."
-    def sub(m):
-        a, b, c = int(m[1]), int(m[3]), int(m[5])
-        return f'{m[1]}{m[2]}{m[3]}{m[4]}<MUL_{a}_{b}_{c}>' if a * b == c else m[0]
-    return _MUL_RE.sub(sub, text)
-
-def count_mul_tokens(text: str) -> int:
-    "Number of mul tokens in a text (seed 003's usage-per-response metric)."
-    return len(re.findall(r'<MUL_\d_\d_\d+>', text or ''))
+__all__ = ['PROBE_CATEGORIES', 'drill_example', 'ArithmeticTask', 'ArithmeticProbes']
 
 # %% ../nbs/12_arithmetic.ipynb #c9e80fc5
 _WORDS = {'+': 'plus', '-': 'minus', '×': 'times'}
@@ -84,8 +67,6 @@ class ArithmeticTask(Task):
             self._rg = reasoning_gym.create_dataset('basic_arithmetic', size=10**9, seed=0,
                 min_terms=_RG_TERMS[L], max_terms=_RG_TERMS[L], min_digits=_RG_DIGITS[L], max_digits=_RG_DIGITS[L])
 
-    @property
-    def special_tokens(self): return super().special_tokens + (MUL_TOKENS if self.cfg['mul_tokens'] else [])
 
     def sample(self, r, split):
         if self.cfg['source'] == 'reasoning_gym':
@@ -126,8 +107,6 @@ class ArithmeticProbes(Task):
         if bad or not self.cfg['categories']:
             raise LabError(f'arithmetic_probes: unknown categories {bad}: use some of {list(PROBE_CATEGORIES)}')
 
-    @property
-    def special_tokens(self): return super().special_tokens + (MUL_TOKENS if self.cfg['mul_tokens'] else [])
 
     def rows(self, split):
         if split != 'test': raise LabError("arithmetic_probes are evaluation data: use split='test'")

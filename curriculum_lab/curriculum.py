@@ -123,7 +123,7 @@ def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed
                      max_new_tokens=ev.max_new_tokens, seed=seed)
         RunDir(out).update_metrics({f'eval_{ev.name}': {**m, 'params': p}})
 
-_ROW_KEYS = ('accuracy', 'accuracy_ci95', 'answer_proportion', 'thinking_proportion', 'mul_tokens_per_response', 'n')
+_ROW_KEYS = ('accuracy', 'accuracy_ci95', 'accuracy_lenient', 'accuracy_lenient_ci95', 'answer_proportion', 'thinking_proportion', 'mul_tokens_per_response', 'n')
 
 def summary_rows(out: Path, cur: Curriculum) -> list[dict]:
     "One row per model (start, then each stage): data size, losses, and every evaluation's metrics."
@@ -137,6 +137,8 @@ def summary_rows(out: Path, cur: Curriculum) -> list[dict]:
             r[f'{ev.name}_accuracy'] = e.get('accuracy', '')
             ci = e.get('accuracy_ci95') or ['', '']
             r[f'{ev.name}_ci_low'], r[f'{ev.name}_ci_high'] = ci
+            r[f'{ev.name}_accuracy_lenient'] = e.get('accuracy_lenient', '')
+            r[f'{ev.name}_lenient_ci_low'], r[f'{ev.name}_lenient_ci_high'] = e.get('accuracy_lenient_ci95') or ['', '']
             r[f'{ev.name}_answer_prop'] = e.get('answer_proportion', '')
             r[f'{ev.name}_mul_tokens'] = e.get('mul_tokens_per_response', '')
         rows.append(r)
@@ -145,13 +147,14 @@ def summary_rows(out: Path, cur: Curriculum) -> list[dict]:
 def summary_markdown(rows: list[dict], cur: Curriculum) -> str:
     "The summary table as Markdown (accuracy with its 95 % CI per evaluation)."
     f = lambda v, p=3: f'{v:.{p}f}' if isinstance(v, (int, float)) and not isinstance(v, bool) else ('' if v in ('', None) else str(v))
-    head = ['model', 'examples', 'final loss'] + [h for ev in cur.eval for h in (f'{ev.name} accuracy [95% CI]', f'{ev.name} answer prop.', f'{ev.name} mul tokens')]
+    head = ['model', 'examples', 'final loss'] + [h for ev in cur.eval for h in (f'{ev.name} accuracy [95% CI]', f'{ev.name} lenient [95% CI]', f'{ev.name} answer prop.', f'{ev.name} mul tokens')]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         cells = [r['model'], f(r['examples'], 0), f(r['final_loss'])]
         for ev in cur.eval:
-            a = r[f'{ev.name}_accuracy']
+            a, al = r[f'{ev.name}_accuracy'], r[f'{ev.name}_accuracy_lenient']
             cells += [f'{f(a)} [{f(r[f"{ev.name}_ci_low"])}, {f(r[f"{ev.name}_ci_high"])}]' if a != '' else '',
+                      f'{f(al)} [{f(r[f"{ev.name}_lenient_ci_low"])}, {f(r[f"{ev.name}_lenient_ci_high"])}]' if al != '' else '',
                       f(r[f'{ev.name}_answer_prop'], 2), f(r[f'{ev.name}_mul_tokens'], 2)]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'

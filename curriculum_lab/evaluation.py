@@ -13,13 +13,11 @@ from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, seed_eve
                                  write_csv, write_text, notebook_params)
 from .models import Completion, generate, load_model
 from .tasks import Task, get_task
-from .arithmetic import count_mul_tokens
 
 log = get_logger('curriculum_lab.evaluation')
 
 # %% auto #0
-__all__ = ['log', 'GROUP_MAX_VALUES', 'wilson_interval', 'pass_at_k', 'has_thinking', 'compute_metrics', 'metrics_from_csv',
-           'evaluate']
+__all__ = ['log', 'GROUP_MAX_VALUES', 'wilson_interval', 'pass_at_k', 'compute_metrics', 'metrics_from_csv', 'evaluate']
 
 # %% ../nbs/25_evaluation.ipynb #7e57a1f9
 def wilson_interval(k: int,          # successes
@@ -38,17 +36,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k: return 1.0
     return 1.0 - math.prod(1 - k / i for i in range(n - c + 1, n + 1))
 
-# %% ../nbs/25_evaluation.ipynb #96f1b528
-def has_thinking(text: str, fmt: str) -> bool:
-    "True when a completion contains reasoning in the run's format."
-    if not text: return False
-    if fmt == 'working_out':
-        m = re.search(r'<start_working_out>(.*?)<end_working_out>', text, re.S)
-        return bool(m and m[1].strip())
-    marker = {'gsm': '####', 'json_output': '{"output"'}.get(fmt)
-    before = text.split(marker)[0] if marker else text
-    return len(before.split()) >= 3    # at least a few words of reasoning before the answer
-
 # %% ../nbs/25_evaluation.ipynb #91c49963
 GROUP_MAX_VALUES = 30
 
@@ -62,8 +49,10 @@ def compute_metrics(rows: Sequence[dict],           # one dict per completion (t
     n = len(rows)
     correct = [float(r['correct']) for r in rows]
     k = sum(c == 1.0 for c in correct)
-    lo, hi = wilson_interval(k, n)
-    m = {'n': n, 'correct': k, 'accuracy': k / n, 'accuracy_ci95': [lo, hi], 'mean_score': sum(correct) / n,
+    kl = sum(float(r.get('correct_lenient', r['correct'])) == 1.0 for r in rows)
+    m = {'n': n, 'correct': k, 'accuracy': k / n, 'accuracy_ci95': list(wilson_interval(k, n)),
+         'correct_lenient': kl, 'accuracy_lenient': kl / n, 'accuracy_lenient_ci95': list(wilson_interval(kl, n)),
+         'mean_score': sum(correct) / n,
          'thinking_proportion': sum(_truthy(r['thinking']) for r in rows) / n,
          'answer_proportion': sum(_truthy(r['has_answer']) for r in rows) / n,
          'truncation_rate': sum(_truthy(r['truncated']) for r in rows) / n,
@@ -88,7 +77,7 @@ def metrics_from_csv(path: str | Path, group_columns: Sequence[str] | None = Non
     "Recompute the metrics of an evaluation from its debug CSV."
     rows = read_csv(path)
     if group_columns is None:
-        base = {'index', 'sample', 'prompt', 'completion', 'extracted', 'reference', 'correct', 'tokens', 'truncated',
+        base = {'index', 'sample', 'prompt', 'completion', 'extracted', 'reference', 'correct', 'correct_lenient', 'tokens', 'truncated',
                 'thinking', 'has_answer', 'mul_tokens', 'task'}
         group_columns = [c for c in rows[0] if c not in base] if rows else []
     return compute_metrics(rows, group_columns)
@@ -96,8 +85,10 @@ def metrics_from_csv(path: str | Path, group_columns: Sequence[str] | None = Non
 # %% ../nbs/25_evaluation.ipynb #baf20836
 def _format_report(stage, run_id, model_name, task, m) -> str:
     lo, hi = m['accuracy_ci95']
+    llo, lhi = m['accuracy_lenient_ci95']
     lines = [f'stage: {stage}   run: {run_id}', f'model: {model_name}', f'task: {task.name} {task.config_json}', '',
              f"accuracy: {m['accuracy']:.4f} ({m['correct']}/{m['n']}), 95% CI [{lo:.4f}, {hi:.4f}]",
+             f"accuracy, lenient (final answer anywhere): {m['accuracy_lenient']:.4f} ({m['correct_lenient']}/{m['n']}), 95% CI [{llo:.4f}, {lhi:.4f}]",
              f"thinking proportion: {m['thinking_proportion']:.4f}", f"answer proportion: {m['answer_proportion']:.4f}",
              f"truncation rate: {m['truncation_rate']:.4f}", f"mean completion tokens: {m['mean_completion_tokens']:.1f}",
              f"mul tokens per response: {m['mul_tokens_per_response']:.3f}"]
@@ -137,17 +128,16 @@ def evaluate(model,                          # name, path, run directory, or a l
                                        desc=f'{stage}: {t.name}')
     gen_s = time.time() - t0
     examples = [ds[c.index] for c in comps]
-    if hasattr(t, 'score_many'): scores = [s['correct'] for s in t.score_many([c.text for c in comps], examples)]
-    else: scores = [t.score(c.text, ex) for c, ex in zip(comps, examples)]
+    scores = t.score_many([c.text for c in comps], examples)
     groups = [c for c in t.meta_columns if not isinstance(ds[0][c], (list, dict))] if len(ds) else []
     rows = []
     for c, ex, sc in zip(comps, examples, scores):
         pred = t.extract(c.text)
         rows.append({'index': c.index, 'sample': c.sample, 'task': t.name, 'prompt': ex['prompt'][-1]['content'],
                      'completion': c.text, 'extracted': '' if pred is None else pred, 'reference': ex['answer'],
-                     'correct': sc, 'tokens': c.tokens, 'truncated': int(c.truncated),
-                     'thinking': int(has_thinking(c.text, t.format.name)), 'has_answer': int(pred is not None),
-                     'mul_tokens': count_mul_tokens(c.text), **{g: ex[g] for g in groups}})
+                     'correct': sc['correct'], 'correct_lenient': sc['correct_lenient'], 'tokens': c.tokens,
+                     'truncated': int(c.truncated), 'thinking': int(t.format.has_thinking(c.text)), 'has_answer': int(pred is not None),
+                     'mul_tokens': t.mul_tokens(c.text), **{g: ex[g] for g in groups}})
     m = compute_metrics(rows, groups)
     ntok = sum(c.tokens for c in comps)
     m.update(task=t.name, task_config=json.loads(t.config_json), model=model_name, split=split, stage=stage,

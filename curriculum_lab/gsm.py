@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .core import LabError
 from .tasks import Task, register_task, parse_number
-from .arithmetic import MUL_TOKENS, inject_mul_tokens
+from .tasks import MUL_TOKENS, inject_mul_tokens
 
 # %% auto #0
 __all__ = ['find_gsm8k_files', 'parse_gsm_answer', 'sbs_solution', 'GSM8KTask', 'GSMStepsTask', 'GSMSymbolicTask']
@@ -97,8 +97,6 @@ class GSM8KTask(Task):
         if not isinstance(self.cfg['simplest'], int) or self.cfg['simplest'] < 0: raise LabError('gsm8k: simplest must be an integer >= 0')
         self._cache = {}
 
-    @property
-    def special_tokens(self): return super().special_tokens + (MUL_TOKENS if self.cfg['mul_tokens'] else [])
 
     def rows(self, split):
         if split not in self._cache:
@@ -140,8 +138,6 @@ class GSMSymbolicTask(Task):
         self._gens = GSMSymbolicDataset(GSMSymbolicDatasetConfig(size=1, seed=0)).generators
         self._templates = sorted(tasks_ok)
 
-    @property
-    def special_tokens(self): return super().special_tokens + (MUL_TOKENS if self.cfg['mul_tokens'] else [])
 
     def sample(self, r, split):
         tid = r.choice(self._templates)

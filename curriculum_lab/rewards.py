@@ -116,12 +116,6 @@ def _fmt(row) -> str:
     t = _task(row)
     return t.format.name if t else 'working_out'
 
-_FULL = {
-    'working_out': re.compile(r'^\s*<start_working_out>.*?<end_working_out>\s*<SOLUTION>.+?</SOLUTION>\s*$', re.S),
-    'gsm': re.compile(r'^.*\n?####\s*\S[^\n]*\s*$', re.S),
-    'json_output': re.compile(r'^.*\{\s*"output"\s*:.*\}\s*$', re.S),
-}
-
 def _tokens(row, text: str) -> int:
     ids = row.get('completion_ids')
     return len(ids) if isinstance(ids, (list, tuple)) else max(1, len(text) // 4)   # ~4 characters per token
@@ -132,17 +126,14 @@ def format_exact_reward(completion, row, s) -> float:
     "`match` when the whole completion has exactly the run's format, else `miss` (Unsloth: 3.0 / 0)."
     text = completion_text(completion)
     fmt = _fmt(row)
-    ok = bool(text) and bool(_FULL[fmt].match(text)) and FORMATS[fmt].extract(text) is not None
-    return s['match'] if ok else s['miss']
+    return s['match'] if FORMATS[fmt].is_exact(text) else s['miss']
 
 @never_raises
 def format_approx_reward(completion, row, s) -> float:
     "`once` for each format marker that appears exactly once, `wrong` otherwise (Unsloth: +0.5 / -1.0 per tag)."
     text = completion_text(completion) or ''
     fmt = _fmt(row)
-    marks = {'working_out': ['<start_working_out>', '<end_working_out>', '<SOLUTION>', '</SOLUTION>'],
-             'gsm': ['####'], 'json_output': ['"output"']}[fmt]
-    return sum(s['once'] if text.count(m) == 1 else s['wrong'] for m in marks)
+    return sum(s['once'] if text.count(m) == 1 else s['wrong'] for m in FORMATS[fmt].markers)
 
 @never_raises
 def correctness_reward(completion, row, s) -> float:

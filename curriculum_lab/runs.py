@@ -170,10 +170,12 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
         for key, ev in m.items():
             if not isinstance(ev, dict) or 'accuracy' not in ev: continue
             lo, hi = ev.get('accuracy_ci95', [None, None])
+            llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
             rows.append({'run': r.name, 'method': _method(r.notebook.name), 'evaluation': key,
                          'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
                          'task': ev.get('task', ''), 'train_samples': p.get('train_samples', '') if train else '',
                          'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
+                         'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
                          'answer_proportion': round(ev.get('answer_proportion', 0), 4),
                          'thinking_proportion': round(ev.get('thinking_proportion', 0), 4),
                          'final_loss': train.get('final_loss', ''), 'status': run.get('status', '')})
@@ -181,11 +183,12 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
 
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
-    head = ['run', 'method', 'task', 'train samples', 'n', 'accuracy [95% CI]', 'answer prop.', 'thinking prop.']
+    head = ['run', 'method', 'task', 'train samples', 'n', 'accuracy [95% CI]', 'lenient [95% CI]', 'answer prop.', 'thinking prop.']
+    ci = lambda a, lo, hi: '' if a is None else f'{a:.3f} [{lo:.3f}, {hi:.3f}]'
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         lines.append(f"| {r['run']} | {r['method']} | {r['task']} | {r['train_samples']} | {r['n']} | "
-                     f"{r['accuracy']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
+                     f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
     return '\n'.join(lines) + '\n'
 
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:

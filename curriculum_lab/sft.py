@@ -15,8 +15,7 @@ from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
-from .tasks import Task, get_task
-from .arithmetic import inject_mul_tokens
+from .tasks import Task, get_task, inject_mul_tokens
 from .evaluation import evaluate
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir, load_for_training,
                                      resolve_count, run_training, trl_args)

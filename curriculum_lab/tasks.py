@@ -17,71 +17,10 @@ from .core import LabError, get_logger, read_json, write_json
 log = get_logger('curriculum_lab.tasks')
 
 # %% auto #0
-__all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'TASKS', 'SIDECAR', 'OutputFormat', 'last_json_output', 'get_format',
-           'parse_number', 'numbers_equal', 'stable_hash', 'completion_text', 'Task', 'register_task', 'list_tasks',
-           'get_task', 'task_from_row', 'save_task_dataset', 'load_task_dataset']
-
-# %% ../nbs/10_tasks.ipynb #01e2e7ec
-WORKING_OUT_TOKENS = ('<start_working_out>', '<end_working_out>', '<SOLUTION>', '</SOLUTION>')
-
-@dataclass(frozen=True)
-class OutputFormat:
-    "How answers are laid out: system prompt, per-question instruction, reference rendering and extraction."
-    name: str
-    system_prompt: str
-    instruction: str        # appended to the question (may be empty)
-    special_tokens: tuple = ()
-
-    def render(self, solution: str, answer: str) -> str:
-        "A completion in this format from worked steps and the final answer."
-        solution = solution.strip()
-        if self.name == 'working_out':
-            return f'<start_working_out>{solution}<end_working_out><SOLUTION>{answer}</SOLUTION>'
-        if self.name == 'gsm': return f'{solution}\n#### {answer}' if solution else f'#### {answer}'
-        if self.name == 'json_output':
-            js = json.dumps({'output': answer}, ensure_ascii=False)
-            return f'{solution}\n{js}' if solution else js
-        raise LabError(f'unknown format {self.name!r}')
-
-    def extract(self, completion: str) -> str | None:
-        "The final answer written in this format, or None when there is none."
-        if not isinstance(completion, str) or not completion: return None
-        if self.name == 'working_out':
-            m = re.findall(r'<SOLUTION>(.*?)</SOLUTION>', completion, flags=re.S)
-            return m[-1].strip() if m else None
-        if self.name == 'gsm':
-            m = re.findall(r'####\s*([^\n]*)', completion)
-            return m[-1].strip() if m and m[-1].strip() else None
-        if self.name == 'json_output': return last_json_output(completion)
-        raise LabError(f'unknown format {self.name!r}')
-
-def last_json_output(text: str) -> str | None:
-    "Value of the last `{\"output\": ...}` JSON object in `text` (as a string), or None."
-    dec = json.JSONDecoder()
-    for m in reversed(list(re.finditer(r'\{\s*"output"\s*:', text))):
-        try: obj, _ = dec.raw_decode(text[m.start():])
-        except ValueError: continue
-        if isinstance(obj, dict) and 'output' in obj:
-            v = obj['output']
-            return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-    return None
-
-FORMATS = {
-    'working_out': OutputFormat('working_out',
-        'You are given a problem.\nThink about the problem and provide your working out.\n'
-        'Place it between <start_working_out> and <end_working_out>.\n'
-        'Then, provide your solution between <SOLUTION></SOLUTION>', '', WORKING_OUT_TOKENS),
-    'gsm': OutputFormat('gsm', 'You are a careful math tutor. Solve the problem step by step.',
-        'Show your steps, then write the final answer on the last line as "#### <answer>".'),
-    'json_output': OutputFormat('json_output', 'You are a helpful assistant who reasons carefully.',
-        'Please reason and put your final answer in the following json format: {"output": <your output>}, '
-        'where <your output> should be the final string.'),
-}
-
-def get_format(name: str) -> OutputFormat:
-    "The output format called `name`."
-    if name not in FORMATS: raise LabError(f'unknown format {name!r}: use one of {sorted(FORMATS)}')
-    return FORMATS[name]
+__all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'MUL_TOKENS', 'TASKS', 'SIDECAR', 'parse_number', 'numbers_equal',
+           'last_json_output', 'last_number', 'OutputFormat', 'WorkingOutFormat', 'HashFormat', 'JSONOutputFormat',
+           'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'stable_hash', 'completion_text', 'Task',
+           'register_task', 'list_tasks', 'get_task', 'task_from_row', 'save_task_dataset', 'load_task_dataset']
 
 # %% ../nbs/10_tasks.ipynb #8faa25b7
 _NUM = re.compile(r'-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+')
@@ -113,6 +52,120 @@ def numbers_equal(a: Any, b: Any, rel: float = 1e-6) -> bool:
     if a is None or b is None: return False
     if _SYMBOLIC.search(str(a)) or _SYMBOLIC.search(str(b)): return _math_verify(str(a), str(b))
     return False
+
+# %% ../nbs/10_tasks.ipynb #01e2e7ec
+WORKING_OUT_TOKENS = ('<start_working_out>', '<end_working_out>', '<SOLUTION>', '</SOLUTION>')
+
+def last_json_output(text: str) -> str | None:
+    "Value of the last `{\"output\": ...}` JSON object in `text` (as a string), or None."
+    dec = json.JSONDecoder()
+    for m in reversed(list(re.finditer(r'\{\s*"output"\s*:', text))):
+        try: obj, _ = dec.raw_decode(text[m.start():])
+        except ValueError: continue
+        if isinstance(obj, dict) and 'output' in obj:
+            v = obj['output']
+            return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return None
+
+def last_number(text: str) -> str | None:
+    "The last number written in `text`, without thousands separators, or None."
+    m = _NUM.findall(text.replace('\u2212', '-')) if isinstance(text, str) else []
+    return m[-1].replace(',', '') if m else None
+
+@dataclass(frozen=True)
+class OutputFormat:
+    "Everything about one answer layout: prompts, rendering, strict and lenient extraction, markers, exact shape, thinking."
+    name: str
+    system_prompt: str
+    instruction: str          # appended to the question (may be empty)
+    markers: tuple = ()       # what a format-exact completion writes exactly once
+    full_pattern: str = ''    # regex (re.S) that a whole format-exact completion matches
+    special_tokens: tuple = ()
+
+    def render(self, solution: str, answer: str) -> str:
+        "A completion in this format from worked steps and the final answer."
+        raise NotImplementedError
+    def extract(self, text: str) -> str | None:
+        "Strict: the final answer written where this format puts it, or None."
+        raise NotImplementedError
+    def extract_lenient(self, text: str) -> str | None:
+        "Lenient: the strict answer, else the final answer written anywhere (the last `{\"output\": ...}`, else the last number)."
+        if not isinstance(text, str) or not text: return None
+        return self.extract(text) or last_json_output(text) or last_number(text)
+    def is_exact(self, text: str) -> bool:
+        "True when the whole completion has exactly this format (and an answer in it)."
+        return bool(text) and bool(re.match(self.full_pattern, text, re.S)) and self.extract(text) is not None
+    def thinking(self, text: str) -> str:
+        "The reasoning part of a completion: what comes before the first marker."
+        return text.split(self.markers[0])[0] if self.markers else text
+    def has_thinking(self, text: str) -> bool:
+        "True when a completion has reasoning (a few words of it) in this format."
+        return bool(text) and len(self.thinking(text).split()) >= 3
+
+class WorkingOutFormat(OutputFormat):
+    "Seed 001: `<start_working_out>...<end_working_out><SOLUTION>answer</SOLUTION>`."
+    def render(self, solution, answer): return f'<start_working_out>{solution.strip()}<end_working_out><SOLUTION>{answer}</SOLUTION>'
+    def extract(self, text):
+        m = re.findall(r'<SOLUTION>(.*?)</SOLUTION>', text, flags=re.S) if isinstance(text, str) else []
+        return m[-1].strip() if m else None
+    def thinking(self, text):
+        m = re.search(r'<start_working_out>(.*?)<end_working_out>', text or '', re.S)
+        return m[1] if m else ''
+    def has_thinking(self, text): return bool(self.thinking(text).strip())
+
+class HashFormat(OutputFormat):
+    "GSM8K: worked steps, then `#### answer` on the last line."
+    def render(self, solution, answer): return f'{solution.strip()}\n#### {answer}' if solution.strip() else f'#### {answer}'
+    def extract(self, text):
+        m = re.findall(r'####\s*([^\n]*)', text) if isinstance(text, str) else []
+        return m[-1].strip() if m and m[-1].strip() else None
+
+class JSONOutputFormat(OutputFormat):
+    "Seed 000: reasoning, then `{\"output\": answer}`."
+    def render(self, solution, answer):
+        js = json.dumps({'output': answer}, ensure_ascii=False)
+        return f'{solution.strip()}\n{js}' if solution.strip() else js
+    def extract(self, text): return last_json_output(text) if isinstance(text, str) and text else None
+    def extract_lenient(self, text):
+        if not isinstance(text, str) or not text: return None
+        m = re.findall(r'"output"\s*:\s*"([^"\n]*)', text)           # a JSON line cut short or malformed
+        return self.extract(text) or (m[-1] if m else None) or last_number(text)
+    def thinking(self, text): return re.split(r'\{\s*"output"', text or '')[0]
+
+FORMATS = {
+    'working_out': WorkingOutFormat('working_out',
+        'You are given a problem.\nThink about the problem and provide your working out.\n'
+        'Place it between <start_working_out> and <end_working_out>.\n'
+        'Then, provide your solution between <SOLUTION></SOLUTION>', '', WORKING_OUT_TOKENS,
+        r'^\s*<start_working_out>.*?<end_working_out>\s*<SOLUTION>.+?</SOLUTION>\s*$', WORKING_OUT_TOKENS),
+    'gsm': HashFormat('gsm', 'You are a careful math tutor. Solve the problem step by step.',
+        'Show your steps, then write the final answer on the last line as "#### <answer>".', ('####',),
+        r'^.*\n?####\s*\S[^\n]*\s*$'),
+    'json_output': JSONOutputFormat('json_output', 'You are a helpful assistant who reasons carefully.',
+        'Please reason and put your final answer in the following json format: {"output": <your output>}, '
+        'where <your output> should be the final string.', ('"output"',), r'^.*\{\s*"output"\s*:.*\}\s*$'),
+}
+
+def get_format(name: str) -> OutputFormat:
+    "The output format called `name`."
+    if name not in FORMATS: raise LabError(f'unknown format {name!r}: use one of {sorted(FORMATS)}')
+    return FORMATS[name]
+
+# %% ../nbs/10_tasks.ipynb #a6758487
+MUL_TOKENS = [f'<MUL_{a}_{b}_{a*b}>' for a in range(1, 10) for b in range(1, 10)]
+
+_MUL_RE = re.compile(r'(?<![\d.])([1-9])(\s*[×x*]\s*)([1-9])(\s*=\s*)(\d+)(?!\.?\d)')
+
+def inject_mul_tokens(text: str) -> str:
+    "Replace the result of every correct single-digit product `a × b = c` with `<MUL_a_b_c>`."
+    def sub(m):
+        a, b, c = int(m[1]), int(m[3]), int(m[5])
+        return f'{m[1]}{m[2]}{m[3]}{m[4]}<MUL_{a}_{b}_{c}>' if a * b == c else m[0]
+    return _MUL_RE.sub(sub, text)
+
+def count_mul_tokens(text: str) -> int:
+    "Number of mul tokens in a text (seed 003's usage-per-response metric)."
+    return len(re.findall(r'<MUL_\d_\d_\d+>', text or ''))
 
 # %% ../nbs/10_tasks.ipynb #ae9e5484
 def stable_hash(s: str) -> int:
@@ -186,8 +239,12 @@ class Task:
 
     @property
     def special_tokens(self) -> list[str]:
-        "Tokens to add to the model (`load_model(special_tokens=task.special_tokens)`)."
-        return list(self.format.special_tokens)
+        "Tokens to add to the model: the format's, and the mul tokens when the task has `mul_tokens: true`."
+        return list(self.format.special_tokens) + (MUL_TOKENS if self.cfg.get('mul_tokens') else [])
+
+    def mul_tokens(self, completion: Any) -> int:
+        "Mul tokens in a completion (seed 003's usage-per-response metric)."
+        return count_mul_tokens(completion_text(completion))
 
     def split_of(self, ex: dict) -> str:
         "'test' or 'train', from a stable hash of the split key."
@@ -237,8 +294,12 @@ class Task:
         return Dataset.from_dict({c: [r[c] for r in rows] for c in cols})
 
     def extract(self, completion: Any) -> str | None:
-        "The model's final answer in this task's format, or None."
+        "The model's final answer in this task's format (strict), or None."
         return self.format.extract(completion_text(completion))
+
+    def extract_lenient(self, completion: Any) -> str | None:
+        "The model's final answer wherever it wrote it (the format's lenient extraction), or None."
+        return self.format.extract_lenient(completion_text(completion))
 
     def score(self, completion: Any, # the model's completion (string or chat messages)
               example: dict,          # a dataset row (needs `answer`)
@@ -248,6 +309,17 @@ class Task:
             pred = self.extract(completion)
             return 1.0 if pred is not None and self.answers_match(pred, str(example['answer'])) else 0.0
         except Exception: return 0.0
+
+    def score_lenient(self, completion: Any, example: dict) -> float:
+        "1.0 when the final answer found anywhere in the completion matches the reference, else 0.0."
+        try:
+            pred = self.extract_lenient(completion)
+            return 1.0 if pred is not None and self.answers_match(pred, str(example['answer'])) else 0.0
+        except Exception: return 0.0
+
+    def score_many(self, completions: list, examples: list[dict]) -> list[dict]:
+        "Strict and lenient scores of many completions (`correct`, `correct_lenient`); tasks that batch their scoring override it."
+        return [{'correct': self.score(c, ex), 'correct_lenient': self.score_lenient(c, ex)} for c, ex in zip(completions, examples)]
 
     def reference_completion(self, example: dict) -> str:
         "A correct completion in the run's format (SFT target); its score is always 1.0."

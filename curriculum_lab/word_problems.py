@@ -8,7 +8,7 @@ import random
 
 from .core import LabError
 from .tasks import Task, register_task
-from .arithmetic import MUL_TOKENS, inject_mul_tokens
+from .tasks import MUL_TOKENS, inject_mul_tokens
 
 # %% auto #0
 __all__ = ['PEOPLE', 'OBJECTS', 'CONTAINERS', 'PLACES', 'TEMPLATES', 'WordProblemsTask']
@@ -114,8 +114,6 @@ class WordProblemsTask(Task):
             raise LabError('word_problems: weights must be one non-negative number per category')
         self.weights = list(w)
 
-    @property
-    def special_tokens(self): return super().special_tokens + (MUL_TOKENS if self.cfg['mul_tokens'] else [])
 
     def sample(self, r, split):
         cat = r.choices(self.cfg['categories'], weights=self.weights)[0]
