@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 
 from curriculum_lab.core import set_threads, write_json
-from curriculum_lab.models import generate, load_model, render_prompt, _stop_ids
+from curriculum_lab.models import load_model
+from curriculum_lab.decoding import generate, render_prompt, stop_ids
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     "Best fp32 GFLOP/s of an n x n matmul at the current thread count."
@@ -65,7 +66,7 @@ def make_prompts(n: int):
 def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
     """model.generate in input order, no length sorting; returns (texts, generated tokens). Shares no code with the
     lab's generate on purpose: it is the reference the lab's outputs are compared with."""
-    stop = _stop_ids(model, tok); texts, n_tok = [], 0
+    stop = stop_ids(model, tok); texts, n_tok = [], 0
     for b in range(0, len(prompts), batch_size):
         enc = tok([render_prompt(tok, p) for p in prompts[b:b+batch_size]], return_tensors='pt', padding=True,
                   add_special_tokens=False)
@@ -76,6 +77,8 @@ def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
             body = row if end is None else row[:end]
             texts.append(tok.decode(body, skip_special_tokens=False)); n_tok += len(body) + (end is not None)
     return texts, n_tok
+
+PER_PROMPT = 'plain generate, per prompt'   # the reference of the per-prompt comparison
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -98,7 +101,8 @@ def main():
         shape_gflops.append(model_shape_gflops(model, bmax))
         t = time.perf_counter(); texts, n_tok = fn(); dt = time.perf_counter() - t
         rows.append(dict(method=method, batch=batch, prompts=n_prompts, tokens=n_tok, seconds=round(dt, 2),
-                         tok_s=round(n_tok/dt, 1), same_as_per_prompt=texts[:a.single_prompts] == ref_texts[:len(texts)]))
+                         tok_s=round(n_tok/dt, 1),
+                         same_as_per_prompt='reference' if method == PER_PROMPT else texts[:a.single_prompts] == ref_texts[:len(texts)]))
         outputs.append(texts)
         print(f'  {method:<26} batch {batch:>3}: {n_tok/dt:7.1f} tok/s', file=sys.stderr)
     for bs in [int(x) for x in a.batch_sizes.split(',')]:
@@ -107,7 +111,7 @@ def main():
             cs = generate(model, tok, ps, max_new_tokens=a.max_new_tokens, batch_size=bs, progress=False)
             return [c.text for c in cs], sum(c.tokens for c in cs)
         run('curriculum_lab.generate', bs, ours, len(ps))
-    run('plain generate, per prompt', 1, lambda: plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1), a.single_prompts)
+    run(PER_PROMPT, 1, lambda: plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1), a.single_prompts)
     run('plain generate, batched', bmax, lambda: plain_generate(model, tok, prompts, a.max_new_tokens, bmax), len(prompts))
     gflops.append(matmul_gflops()); shape_gflops.append(model_shape_gflops(model, bmax))
     shape_gf = sorted(shape_gflops)[len(shape_gflops)//2]

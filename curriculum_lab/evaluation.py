@@ -11,7 +11,8 @@ from typing import Any, Sequence
 
 from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, seed_everything, start_run,
                                  write_csv, write_text, notebook_params)
-from .models import Completion, generate, load_model
+from .models import load_model
+from .decoding import Completion, generate
 from .tasks import Task, get_task
 
 log = get_logger('curriculum_lab.evaluation')

@@ -22,24 +22,40 @@ def test_rewards_never_raise(completions, answer, task):
         assert all(v >= lowest_value(name, REWARD_SCORES[name]) for v in out)
 
 def test_every_reward_runs_inside_grpo_trainer(tmp_path):
-    "A two-step GRPO run on the tiny model logs a reward column per reward function."
-    # gsm format: no new special tokens. (TRL 1.16's fused LM head reads lm_head.bias, which peft's
-    # TrainableTokensWrapper on a tied head lacks: special tokens + GRPO is left to the GRPO issue.)
+    "Two GRPO steps on tiny: each reward sees the dataset's columns for its prompts, and the logged means are its values."
+    import json
     from trl import GRPOConfig, GRPOTrainer
     from curriculum_lab.models import load_model
     task = get_task('arithmetic', tier=1, format='gsm')
     ds = task.make_dataset(8, seed=0)
+    answer_of = {json.dumps(p): a for p, a in zip(ds['prompt'], ds['answer'])}
     model, tok = load_model('tiny', lora=dict(r=4), special_tokens=task.special_tokens)
     fns, ws = combine_rewards({n: 1.0 for n in ALL_REWARDS})
+    calls = {f.__name__: [] for f in fns}
+    def spy(f):
+        def reward(completions=None, **kw):
+            out = f(completions=completions, **kw)
+            calls[f.__name__].append((completions, kw, out))
+            return out
+        reward.__name__ = f.__name__
+        return reward
     args = GRPOConfig(output_dir=str(tmp_path), use_cpu=True, bf16=False, per_device_train_batch_size=4,
                       num_generations=4, max_completion_length=12, max_steps=2, logging_steps=1, report_to=[],
                       reward_weights=ws, save_strategy='no', seed=0)
-    tr = GRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=args, train_dataset=ds)
+    tr = GRPOTrainer(model=model, processing_class=tok, reward_funcs=[spy(f) for f in fns], args=args, train_dataset=ds)
     tr.train()
-    logged = {k for entry in tr.state.log_history for k in entry}
-    for name in ALL_REWARDS:
-        assert f'rewards/{name}/mean' in logged, sorted(logged)
     assert tr.state.global_step == 2
+    steps = [e for e in tr.state.log_history if 'rewards/correctness_reward/mean' in e]
+    for name, f in zip(calls, fns):
+        assert len(calls[name]) == 2, name                       # one call per step (1 prompt x 4 completions)
+        for (comps, kw, out), logged in zip(calls[name], steps):
+            assert kw['task'] == ['arithmetic'] * 4 and kw['task_config'] == [task.config_json] * 4
+            assert kw['answer'] == [answer_of[json.dumps(p)] for p in kw['prompts']]   # each completion's own prompt's answer
+            assert out == f(completions=comps, **kw)             # what the trainer got is the reward of those completions
+            assert logged[f'rewards/{name}/mean'] == pytest.approx(sum(out) / len(out), abs=1e-5)
+    comps, kw, out = calls['correctness_reward'][0]
+    expect = [0.0 if task.extract(c) is None else 3.0 if task.score(c, {'answer': a}) else -1.5 for c, a in zip(comps, kw['answer'])]
+    assert out == expect                                         # correctness inside the trainer is the Task's own score
 
 def test_arc_program_reward_inside_grpo_trainer(tmp_path):
     "Seed 002's shaped reward through GRPOTrainer on small ARC tasks (tiny model: junk programs, lowest rewards)."
