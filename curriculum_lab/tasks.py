@@ -19,8 +19,8 @@ log = get_logger('curriculum_lab.tasks')
 # %% auto #0
 __all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'MUL_TOKENS', 'TASKS', 'SIDECAR', 'parse_number', 'numbers_equal',
            'last_json_output', 'last_number', 'OutputFormat', 'WorkingOutFormat', 'HashFormat', 'JSONOutputFormat',
-           'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'stable_hash', 'completion_text', 'Task',
-           'register_task', 'list_tasks', 'get_task', 'task_from_row', 'save_task_dataset', 'load_task_dataset']
+           'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'register_task', 'list_tasks', 'get_task',
+           'task_from_row', 'stable_hash', 'completion_text', 'Task', 'save_task_dataset', 'load_task_dataset']
 
 # %% ../nbs/10_tasks.ipynb #8faa25b7
 _NUM = re.compile(r'-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+')
@@ -166,6 +166,47 @@ def inject_mul_tokens(text: str) -> str:
 def count_mul_tokens(text: str) -> int:
     "Number of mul tokens in a text (seed 003's usage-per-response metric)."
     return len(re.findall(r'<MUL_\d_\d_\d+>', text or ''))
+
+# %% ../nbs/10_tasks.ipynb #d5c5698a
+TASKS: dict[str, type] = {}
+
+def register_task(cls: type) -> type:
+    "Class decorator: make a Task available to `get_task` under `cls.name`."
+    TASKS[cls.name] = cls
+    return cls
+
+def list_tasks() -> list[str]:
+    "Names of the registered tasks (import the task notebooks' modules to register theirs)."
+    _load_builtin_tasks()
+    return sorted(TASKS)
+
+def get_task(name: str, # a registered task name
+             format: str | None = None, # output format; default: the task's own
+             **cfg) -> Task:
+    "Build a registered task with its configuration."
+    _load_builtin_tasks()
+    if isinstance(name, Task): return name
+    if name not in TASKS: raise LabError(f'unknown task {name!r}: valid tasks are {sorted(TASKS)}')
+    return TASKS[name](format=format, **cfg)
+
+@functools.lru_cache(maxsize=256)
+def _task_from_spec(name: str, config_json: str) -> Task:
+    cfg = json.loads(config_json)
+    return get_task(name, format=cfg.pop('format', None), **cfg)
+
+def task_from_row(row: dict) -> Task:
+    "The task that made a dataset row (from its `task` and `task_config` columns; cached)."
+    return _task_from_spec(row['task'], row.get('task_config') or '{}')
+
+_BUILTIN = ('strings', 'arithmetic', 'word_problems', 'gsm', 'arc', 'arc_programs')
+
+def _load_builtin_tasks() -> None:
+    "Import the task-family modules so their tasks register (they import this module, not the reverse)."
+    import importlib
+    for m in _BUILTIN:
+        try: importlib.import_module(f'curriculum_lab.{m}')
+        except ModuleNotFoundError as e:
+            if e.name != f'curriculum_lab.{m}': raise
 
 # %% ../nbs/10_tasks.ipynb #ae9e5484
 def stable_hash(s: str) -> int:
@@ -324,47 +365,6 @@ class Task:
     def reference_completion(self, example: dict) -> str:
         "A correct completion in the run's format (SFT target); its score is always 1.0."
         return self.format.render(example.get('solution', ''), str(example['answer']))
-
-# %% ../nbs/10_tasks.ipynb #d5c5698a
-TASKS: dict[str, type] = {}
-
-def register_task(cls: type) -> type:
-    "Class decorator: make a Task available to `get_task` under `cls.name`."
-    TASKS[cls.name] = cls
-    return cls
-
-def list_tasks() -> list[str]:
-    "Names of the registered tasks (import the task notebooks' modules to register theirs)."
-    _load_builtin_tasks()
-    return sorted(TASKS)
-
-def get_task(name: str, # a registered task name
-             format: str | None = None, # output format; default: the task's own
-             **cfg) -> Task:
-    "Build a registered task with its configuration."
-    _load_builtin_tasks()
-    if isinstance(name, Task): return name
-    if name not in TASKS: raise LabError(f'unknown task {name!r}: valid tasks are {sorted(TASKS)}')
-    return TASKS[name](format=format, **cfg)
-
-@functools.lru_cache(maxsize=256)
-def _task_from_spec(name: str, config_json: str) -> Task:
-    cfg = json.loads(config_json)
-    return get_task(name, format=cfg.pop('format', None), **cfg)
-
-def task_from_row(row: dict) -> Task:
-    "The task that made a dataset row (from its `task` and `task_config` columns; cached)."
-    return _task_from_spec(row['task'], row.get('task_config') or '{}')
-
-_BUILTIN = ('strings', 'arithmetic', 'word_problems', 'gsm', 'arc', 'arc_programs')
-
-def _load_builtin_tasks() -> None:
-    "Import the task-family modules so their tasks register (they import this module, not the reverse)."
-    import importlib
-    for m in _BUILTIN:
-        try: importlib.import_module(f'curriculum_lab.{m}')
-        except ModuleNotFoundError as e:
-            if e.name != f'curriculum_lab.{m}': raise
 
 # %% ../nbs/10_tasks.ipynb #55979e88
 SIDECAR = 'dataset.json'
