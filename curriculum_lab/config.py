@@ -15,8 +15,8 @@ import curriculum_lab
 from .core import LabError
 
 # %% auto #0
-__all__ = ['SHIPPED', 'shipped_dir', 'shipped', 'find_config', 'merge', 'read_yaml', 'substitute', 'variables_used', 'Strict',
-           'validate', 'Source', 'Stage', 'EvalSpec', 'Condition', 'Curriculum', 'RunEntry', 'Smoke', 'Spec']
+__all__ = ['SHIPPED', 'shipped_dir', 'shipped', 'find_config', 'merge', 'read_yaml', 'substitute', 'Strict', 'validate', 'Source',
+           'Stage', 'EvalSpec', 'Condition', 'Curriculum', 'RunEntry', 'Smoke', 'Spec']
 
 # %% ../nbs/05_config.ipynb #593ae52b
 SHIPPED = {'specs': 'papermill_runs', 'curricula': 'papermill_runs/curricula', 'notebooks': 'nbs'}
@@ -92,12 +92,6 @@ def substitute(obj,                  # a value from YAML (mappings and lists are
     whole = _VAR.fullmatch(obj)
     if whole: return value(whole)
     return _VAR.sub(lambda m: str(value(m)), obj)
-
-def variables_used(obj) -> set[str]:
-    "The `${name}` names (not `${run:...}`) used anywhere in `obj`."
-    if isinstance(obj, dict): return set().union(*(variables_used(v) for v in obj.values())) if obj else set()
-    if isinstance(obj, list): return set().union(*(variables_used(v) for v in obj)) if obj else set()
-    return {m[2] for m in _VAR.finditer(obj) if not m[1]} if isinstance(obj, str) else set()
 
 # %% ../nbs/05_config.ipynb #b11e1499
 class Strict(BaseModel):

