@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 import torch.nn.functional as F
-from peft import PeftModel
+from peft import PeftModel, PeftType
 from tqdm.auto import tqdm
 from transformers.generation.logits_process import (LogitsProcessorList, TemperatureLogitsWarper, TopKLogitsWarper,
                                                     TopPLogitsWarper)
@@ -21,8 +21,9 @@ from .models import EMBEDDED_MODEL, apply_lora, load_model
 log = get_logger('curriculum_lab.decoding')
 
 # %% auto #0
-__all__ = ['log', 'DEMO_PROMPTS', 'Completion', 'render_prompt', 'stop_ids', 'fast_decoder_problem', 'FastDecoder', 'decoder_for',
-           'sampling_processors', 'pick_next', 'fast_decode', 'auto_batch_size', 'generate', 'demo', 'main_demo']
+__all__ = ['log', 'DEMO_PROMPTS', 'Completion', 'render_prompt', 'encode_prompt', 'stop_ids', 'effective_weight',
+           'fast_decoder_problem', 'FastDecoder', 'decoder_for', 'release_decoder', 'sampling_processors', 'pick_next',
+           'fast_decode', 'auto_batch_size', 'generate', 'demo', 'main_demo']
 
 # %% ../nbs/02_decoding.ipynb #48d52217
 @dataclass
@@ -33,6 +34,7 @@ class Completion:
     truncated: bool   # True when it stopped at max_new_tokens instead of end-of-turn
     index: int        # position of its prompt in the input list
     sample: int = 0   # sample number (0..n-1)
+    token_ids: list[int] | None = None  # the generated token ids, the end-of-turn token included when reached
 
 def render_prompt(tok, prompt) -> str:
     "Text of a prompt: chat messages through the chat template (assistant turn opened), strings as is."
@@ -41,6 +43,10 @@ def render_prompt(tok, prompt) -> str:
     if not (isinstance(prompt, (list, tuple)) and prompt and all(isinstance(m, dict) and 'role' in m and 'content' in m for m in prompt)):
         raise LabError(f'a prompt is a string or a list of {{"role": ..., "content": ...}} messages, got {str(prompt)[:80]!r}')
     return tok.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
+
+def encode_prompt(tok, prompt) -> list[int]:
+    "Token ids of a prompt as `generate` feeds it to the model (chat template applied, no extra special tokens)."
+    return tok(render_prompt(tok, prompt), add_special_tokens=False)['input_ids']
 
 def stop_ids(model, tok) -> list[int]:
     "Token ids that end a completion: the tokenizer's eos and the generation config's."
@@ -53,10 +59,23 @@ def stop_ids(model, tok) -> list[int]:
 _FAST_ARCHS = ('LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM')
 _FAST_ROPE = ('default', 'linear', 'llama3')
 
+def effective_weight(layer) -> torch.Tensor:
+    "The weight a layer applies now: a LoRA layer's base weight plus its active, unmerged adapters' deltas; else `.weight`."
+    if not (hasattr(layer, 'base_layer') and hasattr(layer, 'get_delta_weight')) or layer.merged or layer.disable_adapters:
+        return layer.weight.detach()
+    w = layer.base_layer.weight.detach()
+    for name in layer.active_adapters:
+        if name in layer.lora_A: w = w + layer.get_delta_weight(name).detach()
+    return w
+
 def fast_decoder_problem(model) -> str | None:
     "Why `FastDecoder` cannot run `model` (None when it can)."
+    if isinstance(model, PeftModel):
+        cfgs = [model.peft_config[a] for a in model.active_adapters]
+        if any(getattr(c, 'peft_type', None) != PeftType.LORA or getattr(c, 'use_dora', False) for c in cfgs):
+            return 'a peft adapter other than plain LoRA (merge it first)'
+        model = model.get_base_model()     # LoRA deltas are added to the weights it reads (`effective_weight`)
     name = type(model).__name__
-    if isinstance(model, PeftModel): return 'an unmerged LoRA adapter (load it with merge=True)'
     if name not in _FAST_ARCHS: return f'{name} is not one of {", ".join(_FAST_ARCHS)}'
     if getattr(model, 'lab_info', {}).get('backend') == 'unsloth': return 'an Unsloth model (it has its own fast path)'
     p = next(model.parameters())
@@ -83,21 +102,21 @@ class FastDecoder:
     "A Llama-family causal LM's weights laid out for batched decoding on CPU (see `fast_decoder_problem`)."
     def __init__(self, model):
         if (why := fast_decoder_problem(model)): raise LabError(f'FastDecoder cannot run this model: {why}')
+        if isinstance(model, PeftModel): model = model.get_base_model()
         cfg, base = model.config, model.model
         self.nh, self.nkv = cfg.num_attention_heads, cfg.num_key_value_heads
         self.hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // self.nh
         self.eps, self.inter = cfg.rms_norm_eps, cfg.intermediate_size
-        T = lambda w: w.detach().t().contiguous()
+        W, T = effective_weight, lambda w: w.t().contiguous()
         self.layers = []
         for l in base.layers:
             a, m = l.self_attn, l.mlp
             qkv_b = None if a.q_proj.bias is None else torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]).detach()
             self.layers.append(dict(ln1=l.input_layernorm.weight.detach(), ln2=l.post_attention_layernorm.weight.detach(),
-                                    qkv=T(torch.cat([a.q_proj.weight, a.k_proj.weight, a.v_proj.weight])), qkv_b=qkv_b,
-                                    o=T(a.o_proj.weight), gu=T(torch.cat([m.gate_proj.weight, m.up_proj.weight])),
-                                    down=T(m.down_proj.weight)))
-        self.norm, self.embed = base.norm.weight.detach(), base.embed_tokens.weight.detach()
-        self.head = T(model.lm_head.weight)
+                                    qkv=T(torch.cat([W(a.q_proj), W(a.k_proj), W(a.v_proj)])), qkv_b=qkv_b,
+                                    o=T(W(a.o_proj)), gu=T(torch.cat([W(m.gate_proj), W(m.up_proj)])), down=T(W(m.down_proj))))
+        self.norm, self.embed = base.norm.weight.detach(), W(base.embed_tokens)
+        self.head = T(W(model.lm_head))
         self.inv_freq, self.rope_scale = base.rotary_emb.inv_freq, base.rotary_emb.attention_scaling
         self.dtype = self.embed.dtype
 
@@ -159,6 +178,10 @@ def decoder_for(model) -> FastDecoder:
         cached = (key, FastDecoder(model))
         object.__setattr__(model, '_lab_fast_decoder', cached)   # a plain attribute, not a registered module
     return cached[1]
+
+def release_decoder(model) -> None:
+    "Drop the model's cached `FastDecoder` (its weight copies): a training loop does it after sampling, since the next step changes the weights anyway."
+    vars(model).pop('_lab_fast_decoder', None)
 
 
 # %% ../nbs/02_decoding.ipynb #0d0fb88e
@@ -273,7 +296,7 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
     fast = engine != 'hf' and why is None
     if getattr(model, 'lab_info', {}).get('backend') == 'unsloth':
         from unsloth import FastLanguageModel; FastLanguageModel.for_inference(model)
-    enc = [tok(render_prompt(tok, p), add_special_tokens=False)['input_ids'] for p in prompts]
+    enc = [encode_prompt(tok, p) for p in prompts]
     jobs = sorted(((i, s) for i in range(len(enc)) for s in range(n)), key=lambda j: (-len(enc[j[0]]), j))
     if batch_size is None: batch_size = auto_batch_size(model, max(map(len, enc), default=0) + max_new_tokens, fast)
     stop, pad = stop_ids(model, tok), tok.pad_token_id
@@ -298,7 +321,7 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
                 end = next((k for k, t in enumerate(row) if t in stop), None)
                 body = row if end is None else row[:end]
                 out.append(Completion(tok.decode(body, skip_special_tokens=False), len(body) + (end is not None),
-                                      end is None, i, s))
+                                      end is None, i, s, row if end is None else row[:end + 1]))
                 n_tok += out[-1].tokens
             bar.set_postfix(tok_s=f'{n_tok/max(time.time()-t0, 1e-9):.0f}')
     finally:

@@ -4,15 +4,19 @@
 
 # %% ../nbs/40_grpo.ipynb #764c7ff7
 from __future__ import annotations
-import json
+import json, random, time
+from collections import defaultdict
 from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence, Optional
 
+import torch
 from datasets import Dataset
+from transformers import DynamicCache
 from trl import GRPOConfig, GRPOTrainer
 
 from .core import LabError, get_logger, notebook_params, read_json, read_train_log
+from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .rewards import combine_rewards
@@ -22,7 +26,8 @@ from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'reward_setup', 'grpo_dataset', 'train_grpo']
+__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES', 'reward_setup',
+           'grpo_dataset', 'group_has_signal', 'LabRollouts', 'LabGRPOTrainer', 'train_grpo', 'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -44,8 +49,137 @@ def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
     ds = task.make_dataset(n, split='train', seed=seed)
     return ds.remove_columns([c for c in ('question', 'solution') if c in ds.column_names])
 
+# %% ../nbs/40_grpo.ipynb #bacb7af9
+def group_has_signal(rewards: Sequence[float], # the rewards of one prompt's completions
+                     tol: float = 1e-6) -> bool:
+    "True when a group's rewards are not all equal (otherwise every advantage in it is zero: no gradient)."
+    return max(rewards) - min(rewards) > tol
+
+def _key(prompt) -> str: return json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+
+class LabRollouts:
+    "TRL's `rollout_func`: completions through the lab's `generate`, scored by the run's rewards, groups without signal replaced."
+    def __init__(self, data: Dataset,              # the training prompts (a `grpo_dataset`)
+                 rewards: dict[str, float],        # reward name -> weight, as the trainer uses them
+                 num_generations: int,             # completions per prompt
+                 max_new_tokens: int,
+                 temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0,
+                 screen: float = 1.0,              # prompts sampled per prompt trained (1: no screening)
+                 seed: int = 0):
+        if screen < 1: raise LabError(f'screen must be >= 1 (prompts sampled per prompt trained), got {screen}')
+        self.rows, self.index = data.to_list(), {}
+        for i, r in enumerate(self.rows): self.index.setdefault(_key(r['prompt']), i)
+        self.fns, self.ws = combine_rewards(rewards)
+        self.k, self.max_new_tokens, self.screen, self.seed = num_generations, max_new_tokens, screen, seed
+        self.sampling = dict(temperature=temperature, top_p=top_p, top_k=top_k)
+        self.columns = [c for c in data.column_names if c != 'prompt']
+
+    def rewards(self, rows: list[dict], comps: list[Completion]) -> list[float]:
+        "The weighted reward of each completion; `rows[i]` is the dataset row `comps[i]` answers."
+        batch = {c: [r[c] for r in rows] for c in self.columns}
+        batch.update(completion_text=[c.text for c in comps], truncated=[c.truncated for c in comps])
+        msgs = [[{'role': 'assistant', 'content': c.text}] for c in comps]
+        parts = [f(completions=msgs, **batch) for f in self.fns]
+        return [sum(w * p[i] for w, p in zip(self.ws, parts)) for i in range(len(comps))]
+
+    def sample(self, model, tok, cand: list[int], step: int) -> tuple[list[Completion], list[float]]:
+        "`k` completions for each dataset row in `cand` (seeded by the step: a resumed run samples the same) and their rewards."
+        comps = generate(model, tok, [self.rows[i]['prompt'] for i in cand], n=self.k, max_new_tokens=self.max_new_tokens,
+                         seed=self.seed * 1_000_003 + step, progress=False, **self.sampling)
+        return comps, self.rewards([self.rows[cand[c.index]] for c in comps], comps)
+
+    def __call__(self, prompts: list, trainer) -> dict:
+        k, groups = self.k, prompts[::self.k]
+        if len(prompts) != len(groups) * k or any(p != groups[i // k] for i, p in enumerate(prompts)):
+            raise LabError(f'LabRollouts expects each prompt repeated num_generations={k} times in a row, as TRL samples them')
+        try: own = [self.index[_key(p)] for p in groups]
+        except KeyError: raise LabError('TRL passed a prompt that is not in the data LabRollouts was built with') from None
+        step = trainer.state.global_step
+        pool = sorted(set(range(len(self.rows))) - set(own))
+        cand = own + random.Random(self.seed * 1_000_003 + step).sample(pool, min(len(pool), round(len(own) * (self.screen - 1))))
+        t0 = time.monotonic()
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        comps, R = self.sample(model, trainer.processing_class, cand, step)
+        release_decoder(model)     # its weight copies would only take memory through the backward pass; the step changes them
+        signal = [group_has_signal(R[g * k:(g + 1) * k]) for g in range(len(cand))]
+        spare = iter(g for g in range(len(own), len(cand)) if signal[g])
+        chosen = [g if signal[g] else next(spare, g) for g in range(len(own))]   # candidate group trained in each slot
+        pick = [comps[g * k + s] for g in chosen for s in range(k)]
+        rows = [self.rows[cand[g]] for g in chosen for _ in range(k)]
+        record = getattr(trainer, 'record', None)
+        if record:
+            n = len(own)
+            record('rollouts/own_groups_with_signal', sum(signal[:n]) / n, mean=True)
+            record('rollouts/replaced_groups', sum(g >= n for g in chosen) / n, mean=True)
+            record('rollouts/groups_with_signal', sum(signal[g] for g in chosen) / n, mean=True)
+            record('rollouts/screened_prompts', len(cand))
+            record('rollouts/tokens', sum(c.tokens for c in comps))
+            record('rollouts/seconds', time.monotonic() - t0)
+        enc = {}
+        prompt_ids = [enc.setdefault(r['prompt'] and _key(r['prompt']), encode_prompt(trainer.processing_class, r['prompt'])) for r in rows]
+        return dict(prompt_ids=prompt_ids, completion_ids=[c.token_ids for c in pick], logprobs=None,
+                    completion_text=[c.text for c in pick], truncated=[c.truncated for c in pick],
+                    **{col: [r[col] for r in rows] for col in self.columns})
+
+# %% ../nbs/40_grpo.ipynb #a53bd536
+class LabGRPOTrainer(GRPOTrainer):
+    "TRL's `GRPOTrainer` computing each distinct prompt once per forward pass, and logging per-step time and the lab rollouts' counts."
+    def __init__(self, *args, share_prompts: bool = True, **kw):
+        super().__init__(*args, **kw)
+        self.share_prompts, self.lab_chunk_rows = share_prompts, 8
+        self._lab_sum, self._lab_mean, self._lab_logged = defaultdict(float), defaultdict(list), self.state.global_step
+    def record(self, name: str, value: float, mean: bool = False):
+        "Add `value` to this step's `name` (summed over the step, or averaged with `mean=True`)."
+        (self._lab_mean[name].append(value) if mean else self._lab_sum.__setitem__(name, self._lab_sum[name] + value))
+    def _timed(self, name, fn, *args, **kw):
+        t0 = time.monotonic()
+        try: return fn(*args, **kw)
+        finally: self.record(name, time.monotonic() - t0)
+    # TRL's own (private) generation and reward methods, wrapped only to time them
+    def _generate(self, prompts): return self._timed('generation_seconds', super()._generate, prompts)
+    def _calculate_rewards(self, *args, **kw): return self._timed('reward_seconds', super()._calculate_rewards, *args, **kw)
+    def training_step(self, *args, **kw): return self._timed('step_seconds', super().training_step, *args, **kw)
+    def log(self, logs: dict, *args, **kw):
+        if 'loss' in logs:   # a training step's log: this step's (or these steps') lab numbers join it
+            steps = max(1, self.state.global_step - self._lab_logged); self._lab_logged = self.state.global_step
+            logs.update({k: round(v / steps, 4) for k, v in self._lab_sum.items()})
+            logs.update({k: round(sum(v) / len(v), 4) for k, v in self._lab_mean.items() if v})
+            self._lab_sum.clear(); self._lab_mean.clear()
+        return super().log(logs, *args, **kw)
+    def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
+                                           compute_entropy=False, compute_aux_loss=False, **extra):
+        "TRL's log-probabilities of the completion tokens, each distinct prompt computed once, rows in chunks of similar length."
+        P, cfg = input_ids.size(1) - logits_to_keep, getattr(model, 'config', None)
+        full_attention = set(getattr(cfg, 'layer_types', None) or ['full_attention']) == {'full_attention'} and not (
+            getattr(cfg, 'sliding_window', None) and getattr(cfg, 'use_sliding_window', True))
+        if not self.share_prompts or compute_aux_loss or P < 2 or not full_attention or any(v is not None for v in extra.values()):
+            return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep, batch_size,
+                                                              compute_entropy, compute_aux_loss, **extra)
+        body = self.accelerator.unwrap_model(model).get_decoder()   # the transformer without its LM head (LoRA layers inside)
+        B, C = input_ids.shape[0], logits_to_keep
+        logps = input_ids.new_zeros(B, C, dtype=torch.float32); ents = torch.zeros_like(logps) if compute_entropy else None
+        uniq, inv = torch.unique(torch.cat([input_ids[:, :P - 1], attention_mask[:, :P - 1]], 1), dim=0, return_inverse=True)
+        lengths = attention_mask[:, P:].sum(1)
+        with self.accelerator.autocast():
+            # the distinct prompts but their last token, once; their keys and values gathered for each row of a chunk
+            prompt = body(input_ids=uniq[:, :P - 1], attention_mask=uniq[:, P - 1:], use_cache=True).past_key_values
+            order = torch.argsort(lengths, descending=True)
+            for rows in order.split(self.lab_chunk_rows):
+                L = int(lengths[rows].max()) + 1                      # the prompt's last token and the longest completion
+                cache = DynamicCache()
+                for n, layer in enumerate(prompt.layers): cache.update(layer.keys[inv[rows]], layer.values[inv[rows]], n)
+                tail, mask = input_ids[rows, P - 1:P - 1 + L], attention_mask[rows, :P - 1 + L]
+                labels = tail.masked_fill(mask[:, P - 1:] == 0, -100); labels[:, 0] = -100
+                # scored by TRL's fused head, as in TRL's own pass
+                out = model(input_ids=tail, attention_mask=mask, past_key_values=cache, labels=labels, fused_lm_head=True)
+                logps = logps.index_put((rows[:, None], torch.arange(L - 1)), out.log_probs.float())
+                if compute_entropy: ents = ents.index_put((rows[:, None], torch.arange(L - 1)), out.entropy.float())
+        return logps, ents, None
+
 # %% ../nbs/40_grpo.ipynb #f12ee66d
 GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': EVAL_SAMPLES}
+ROLLOUTS = ('auto', 'lab', 'trl')
+PREP_SAMPLES, NOTEBOOK_EVAL_SAMPLES = 64, 200   # the notebook's format-teaching SFT run; its start and end evaluations
 
 def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder or an SFT run directory
                task: str | Task = 'arithmetic',    # task name or Task
@@ -54,13 +188,24 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                stage: str = 'grpo',
                train_samples: int | None = None,   # None: $TRAIN_SAMPLES, else 64
                num_generations: int | None = None, # None: $NUM_GENERATIONS, else 4
-               prompts_per_step: int = 2,          # prompts per optimizer step
+               prompts_per_step: int = 8,          # prompts per optimizer step
+               micro_batch: int | None = None,     # completions per forward/backward pass (None: the whole step)
+               generation_batch_size: int | None = None, # completions generated at once (None: one step's)
                max_steps: int = -1,                # -1: epochs decide
                epochs: float = 1.0,
                learning_rate: float = 5e-5,
                beta: float = 0.0,                  # KL coefficient
+               loss_type: str = 'dapo',            # TRL's: grpo | dapo | dr_grpo | bnpo | ...
+               scale_rewards: str = 'group',       # group | batch | none
+               mask_truncated_completions: bool = False,
+               num_iterations: int = 1,            # updates per generation batch
                temperature: float = 1.0,
+               top_p: float = 1.0,
+               top_k: int = 0,
                max_completion_length: int = 64,
+               share_prompts: bool = True,         # each distinct prompt computed once in the loss's forward pass
+               rollouts: str = 'auto',             # lab (the lab's decoder) | trl (TRL's generation) | auto (lab when it can run the model)
+               screen: float = 1.0,                # prompts sampled per prompt trained; > 1 replaces groups without signal (lab rollouts)
                reward_weights: dict | str | None = None, # {reward name: weight}; None: the format's default
                eval_samples: int | None = None,    # None: $EVAL_SAMPLES, else 100; 0: no evaluation
                eval_max_new_tokens: int = 64,
@@ -81,6 +226,12 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                     (('train_samples', train_samples), ('num_generations', num_generations), ('eval_samples', eval_samples)))
     if k < 2: raise LabError(f'num_generations={k}: GRPO compares completions of the same prompt, it needs at least 2')
     if prompts_per_step < 1: raise LabError(f'prompts_per_step must be >= 1, got {prompts_per_step}')
+    per_step, mb = prompts_per_step * k, micro_batch or prompts_per_step * k
+    if per_step % mb: raise LabError(f'micro_batch={mb} must divide prompts_per_step x num_generations = {per_step}')
+    if generation_batch_size is not None and generation_batch_size % per_step:
+        raise LabError(f'generation_batch_size={generation_batch_size} must be a multiple of prompts_per_step x num_generations = {per_step}')
+    if rollouts not in ROLLOUTS: raise LabError(f'rollouts must be one of {ROLLOUTS}, got {rollouts!r}')
+    if screen != 1 and rollouts == 'trl': raise LabError('screen > 1 needs the lab rollouts (rollouts=lab or auto)')
     weights = reward_setup(t, reward_weights)
     fns, ws = combine_rewards(weights)
     spec = as_lora_spec(lora) or LoraSpec()
@@ -88,22 +239,59 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     data = grpo_dataset(t, n, seed=seed)
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=n,
                   data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, prompts_per_step=prompts_per_step,
-                  max_steps=max_steps, epochs=epochs, learning_rate=learning_rate, beta=beta, temperature=temperature,
-                  max_completion_length=max_completion_length, reward_weights=weights, lora=asdict(spec),
+                  micro_batch=mb, generation_batch_size=generation_batch_size, max_steps=max_steps, epochs=epochs,
+                  learning_rate=learning_rate, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,
+                  mask_truncated_completions=mask_truncated_completions, num_iterations=num_iterations,
+                  temperature=temperature, top_p=top_p, top_k=top_k, max_completion_length=max_completion_length,
+                  share_prompts=share_prompts, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
                   special_tokens=t.special_tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_max_new_tokens=eval_max_new_tokens)
 
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), t.special_tokens, spec, backend, max_completion_length + 512, seed)
+        why = fast_decoder_problem(model)
+        if rollouts == 'lab' and why: raise LabError(f"rollouts='lab' cannot run this model: {why}; use rollouts='trl' or 'auto'")
+        if screen != 1 and why: raise LabError(f'screen > 1 needs the lab rollouts, which cannot run this model: {why}')
+        lab = rollouts == 'lab' or (rollouts == 'auto' and why is None)
+        log.info(f"rollouts: {'the lab decoder' if lab else 'TRL generation' + (f' (the lab decoder cannot: {why})' if why else '')}"
+                 + (f', screening {screen:g}x prompts' if screen != 1 else ''))
         cfg = trl_args(GRPOConfig, ckpt_dir, planned_steps(n, prompts_per_step, epochs, max_steps), save_steps, seed, progress,
-                       per_device_train_batch_size=prompts_per_step * k, num_generations=k,
-                       max_completion_length=max_completion_length, temperature=temperature, beta=beta,
-                       learning_rate=learning_rate, num_train_epochs=epochs, max_steps=max_steps, reward_weights=ws,
-                       logging_steps=1, log_completions=False)
-        trainer = GRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data, callbacks=cbs)
-        return model, tok, trainer, {'adapter': how, 'data': {'examples': n, 'rewards': weights}}
+                       per_device_train_batch_size=mb, gradient_accumulation_steps=per_step // mb, num_generations=k,
+                       generation_batch_size=generation_batch_size or per_step, max_completion_length=max_completion_length,
+                       temperature=temperature, top_p=top_p, top_k=top_k, beta=beta, loss_type=loss_type,
+                       scale_rewards=scale_rewards, mask_truncated_completions=mask_truncated_completions,
+                       num_iterations=num_iterations, learning_rate=learning_rate, num_train_epochs=epochs,
+                       max_steps=max_steps, reward_weights=ws, logging_steps=1, log_completions=False)
+        roll = LabRollouts(data, weights, k, max_completion_length, temperature, top_p, top_k, screen, seed) if lab else None
+        trainer = LabGRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data,
+                                 callbacks=cbs, rollout_func=roll, share_prompts=share_prompts)
+        return model, tok, trainer, {'adapter': how, 'rollouts': 'lab' if lab else 'trl',
+                                     'data': {'examples': n, 'rewards': weights}}
 
     job = TrainingJob('grpo', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(out)),
                       eval_samples=n_eval, seed=seed, log_columns=None,
                       eval_kw=dict(batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, out, overwrite=overwrite, callbacks=callbacks, progress=progress)
+
+# %% ../nbs/40_grpo.ipynb #7e4fc6ad
+def plot_grpo_curves(rows: Sequence[dict],            # rows of train_log.csv (`read_train_log`)
+                     path: str | Path | None = None,  # PNG to write (atomically)
+                     title: str = 'GRPO', window: int = 8):
+    "Mean reward per step with its running mean, and the share of groups with reward spread; returns the figure."
+    from matplotlib.figure import Figure
+    from curriculum_lab.core import atomic_write
+    fig = Figure(figsize=(7, 4.6)); ax, bx = fig.subplots(2, 1, sharex=True)
+    xs, ys = [r['step'] for r in rows], [r['reward'] for r in rows]
+    run = [sum(ys[max(0, j - window + 1):j + 1]) / len(ys[max(0, j - window + 1):j + 1]) for j in range(len(ys))]
+    ax.plot(xs, ys, '.', alpha=.4, label='step'); ax.plot(xs, run, label=f'running mean ({window} steps)')
+    ax.set_ylabel('mean reward'); ax.set_title(title); ax.grid(alpha=.3); ax.legend(loc='lower right', fontsize=8)
+    if rows and 'frac_reward_zero_std' in rows[0]:
+        bx.plot(xs, [1 - r['frac_reward_zero_std'] for r in rows], label='trained on')
+        if 'rollouts/own_groups_with_signal' in rows[0]:
+            bx.plot(xs, [r['rollouts/own_groups_with_signal'] for r in rows], alpha=.6, label='before the screen')
+        bx.legend(loc='lower right', fontsize=8)
+    bx.set_ylim(-0.05, 1.05); bx.set_ylabel('groups with signal'); bx.set_xlabel('step'); bx.grid(alpha=.3)
+    fig.tight_layout()
+    if path is not None:
+        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=110)
+    return fig

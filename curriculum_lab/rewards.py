@@ -88,6 +88,7 @@ def never_raises(fn: Callable) -> Callable:
             try:
                 row = {k: (v[i] if isinstance(v, (list, tuple)) and i < len(v) else None) for k, v in kwargs.items()
                        if k not in ('trainer_state', 'log_extra', 'log_metric', 'environments')}
+                if isinstance(row.get('completion_text'), str): c = row['completion_text']   # special tokens kept (lab rollouts)
                 v = float(fn(c, row, sc))
                 out.append(v if math.isfinite(v) else low)
             except Exception: out.append(low)

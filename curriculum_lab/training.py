@@ -25,8 +25,8 @@ log = get_logger('curriculum_lab.training')
 
 # %% auto #0
 __all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'resolve_count', 'default_output_dir', 'dataset_sha256', 'TrainLog',
-           'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'load_for_training', 'TrainingJob',
-           'run_training']
+           'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
+           'load_for_training', 'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -84,14 +84,18 @@ class TrainLog(TrainerCallback):
         if rows: write_csv(self.path, rows)
         if logs and 'loss' in logs: log.info(self.line(state, logs))
     def line(self, state, logs: dict) -> str:
-        "One progress line: step, loss, reward, seconds per step, time left."
+        "One progress line: step/total, loss, reward, groups with signal, seconds per step (generation part), time left."
         done = state.global_step - getattr(self, 'step0', 0)
         per = (time.monotonic() - self.t0) / done if self.t0 and done else None
         left = per * (state.max_steps - state.global_step) if per and state.max_steps else None
         parts = [f'{self.label} step {state.global_step}/{state.max_steps}', f"loss {logs['loss']:.4f}"]
         if 'reward' in logs: parts.append(f"reward {logs['reward']:.3f}")
-        if 'frac_reward_zero_std' in logs: parts.append(f"zero-std groups {logs['frac_reward_zero_std']:.2f}")
-        if per: parts.append(f'{per:.1f} s/step, {left / 60:.1f} min left')
+        if 'frac_reward_zero_std' in logs: parts.append(f"groups with signal {1 - logs['frac_reward_zero_std']:.2f}")
+        if 'rollouts/replaced_groups' in logs and logs['rollouts/replaced_groups']:
+            parts.append(f"replaced {logs['rollouts/replaced_groups']:.2f}")
+        if per:
+            gen = f" (generation {logs['generation_seconds']:.1f} s)" if 'generation_seconds' in logs else ''
+            parts.append(f'{per:.1f} s/step{gen}, {left / 60:.1f} min left')
         return ', '.join(parts)
 
 def plot_loss_curve(log_rows: Sequence[dict], # rows of `read_train_log`
@@ -139,6 +143,12 @@ def allow_fused_head() -> None:
     from peft.utils.other import TrainableTokensWrapper
     if not isinstance(getattr(TrainableTokensWrapper, 'bias', None), property):
         TrainableTokensWrapper.bias = property(lambda self: getattr(self.token_adapter.base_layer, 'bias', None))
+
+def return_freed_memory(threshold: int = 1 << 20) -> bool:
+    "On glibc: blocks of `threshold` bytes or more are mapped on their own and go back to the OS when freed; False elsewhere."
+    try: import ctypes; return bool(ctypes.CDLL('libc.so.6').mallopt(-3, threshold))   # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError): return False
+
 
 # %% ../nbs/26_training.ipynb #cb24a302
 def load_for_training(base_model: str,        # lab model name, HF folder or a run directory
@@ -203,8 +213,9 @@ def run_training(job: TrainingJob,            # the trainer's description of its
             model, tok = load_model(rd.path, backend='hf', merge=True)
             status = 'evaluated'
         else:
-            tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=f'{job.kind} {job.stage}')
+            tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=job.kind if job.stage == job.kind else f'{job.kind} {job.stage}')
             allow_fused_head()        # TRL's fused LM head on models with new token rows
+            if get_device() == 'cpu': return_freed_memory()
             model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
             if last: log.info(f'resuming from {last}')
             run.record.update(resumed_from=last, **rec); run.save()

@@ -1,4 +1,5 @@
-"GRPO on the tiny model: the notebook under papermill, env sizes, from an SFT run with special tokens."
+"GRPO on the tiny model: the notebook under papermill, env sizes, from an SFT run with special tokens, lab rollouts, resume."
+import logging, signal, subprocess, sys, textwrap
 from pathlib import Path
 
 import papermill as pm
@@ -13,21 +14,30 @@ ROOT = Path(__file__).resolve().parents[1]
 NB = str(ROOT/'nbs'/'40_grpo.ipynb')
 TINY = dict(max_completion_length=8, eval_samples=4, eval_max_new_tokens=8, learning_rate=1e-3, progress=False)
 
-def test_notebook_on_tiny(tmp_path):
+def test_notebook_on_tiny(tmp_path, caplog):
     "The issue's command with the tiny model: papermill nbs/40_grpo.ipynb out.ipynb -p base_model tiny -p train_samples 8 ..."
     out = tmp_path/'grpo'
-    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
-                        parameters=dict(base_model='tiny', train_samples=8, max_completion_length=8, eval_samples=4,
-                                        eval_max_new_tokens=8, output_dir=str(out)))
+    with caplog.at_level(logging.INFO, logger='papermill'):
+        pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
+                            log_output=True,
+                            parameters=dict(base_model='tiny', train_samples=8, max_completion_length=8, eval_samples=4,
+                                            eval_max_new_tokens=8, output_dir=str(out), prep_samples=0))
+    # papermill --log-output shows one line per step: step/total, reward, groups with signal, s/step, time left
+    steps = [r.getMessage() for r in caplog.records if 'grpo step ' in r.getMessage()]
+    assert len(steps) == 2 and 'grpo step 2/2' in steps[-1], steps
+    assert all('reward' in m and 'groups with signal' in m and 's/step' in m and 'min left' in m for m in steps), steps
     run = read_json(out/'run.json')
-    assert run['status'] == 'completed' and run['params']['train_samples'] == 8 and run['params']['num_generations'] == 4
+    assert run['status'] == 'completed' and run['params']['train_samples'] == 8 and run['params']['num_generations'] == 8
+    assert run['rollouts'] == 'lab'
     rows = read_train_log(out/'train_log.csv')
-    assert len(rows) == 4                                         # 8 prompts, 2 per step
+    assert len(rows) == 2                                         # 8 prompts, 4 per step
     for name in DEFAULT_REWARDS['json_output']:
         assert f'rewards/{name}/mean' in rows[0] and f'rewards/{name}/std' in rows[0]
-    assert {'reward', 'reward_std', 'completions/mean_length', 'completions/clipped_ratio'} <= set(rows[0])
+    assert {'reward', 'reward_std', 'completions/mean_length', 'completions/clipped_ratio', 'generation_seconds',
+            'step_seconds', 'rollouts/groups_with_signal'} <= set(rows[0])
+    assert 0 < rows[0]['generation_seconds'] < rows[0]['step_seconds']
     m = read_json(out/'metrics.json')
-    assert m['train']['steps'] == 4 and m['grpo']['n'] == 4
+    assert m['train']['steps'] == 2 and m['grpo']['n'] == 4
     assert len(list((out/'debug').glob(f'grpo_{run["run_id"]}.csv'))) == 1
 
 def test_unknown_parameter_is_an_error(tmp_path):
@@ -37,7 +47,7 @@ def test_unknown_parameter_is_an_error(tmp_path):
 
 def test_env_sizes_kl_and_bad_values(tmp_path, monkeypatch):
     monkeypatch.setenv('TRAIN_SAMPLES', '6'); monkeypatch.setenv('NUM_GENERATIONS', '2'); monkeypatch.setenv('EVAL_SAMPLES', '2')
-    r = train_grpo('tiny', 'arithmetic', format='gsm', task_config={'tier': [1]}, beta=0.04, output_dir=tmp_path/'g',
+    r = train_grpo('tiny', 'arithmetic', format='gsm', task_config={'tier': [1]}, beta=0.04, prompts_per_step=2, output_dir=tmp_path/'g',
                    **{**TINY, 'eval_samples': None})
     p = read_json(tmp_path/'g'/'run.json')['params']
     assert (p['train_samples'], p['num_generations'], p['eval_samples']) == (6, 2, 2)
@@ -71,3 +81,44 @@ def test_changed_parameters_are_refused_not_skipped(tmp_path):
         train_grpo('tiny', 'arithmetic', **{**kw, 'num_generations': 4})
     assert train_grpo('tiny', 'arithmetic', **{**kw, 'beta': 0.04, 'overwrite': True})['status'] == 'trained'
     assert read_json(tmp_path/'g'/'run.json')['params']['beta'] == 0.04
+
+KILLED = textwrap.dedent('''
+    import os, signal, sys
+    from transformers import TrainerCallback
+    from curriculum_lab.grpo import train_grpo
+    class KillAfterSave(TrainerCallback):
+        def on_save(self, args, state, control, **kw):
+            if state.global_step == 2: os.kill(os.getpid(), signal.SIGKILL)   # a real kill, right after checkpoint-2
+    train_grpo('tiny', 'arithmetic', format='gsm', task_config={'tier': [1]}, train_samples=8, prompts_per_step=2,
+               num_generations=4, save_steps=2, rollouts='lab', output_dir=sys.argv[1], max_completion_length=8, eval_samples=4,
+               eval_max_new_tokens=8, learning_rate=1e-3, progress=False, callbacks=[KillAfterSave()])
+''')
+
+def test_lab_rollouts_resume_after_sigkill(tmp_path):
+    "GRPO through the lab's rollouts, killed after checkpoint 2 of 4, resumes and ends with the rollouts of an uninterrupted run."
+    out = tmp_path/'killed'
+    p = subprocess.run([sys.executable, '-c', KILLED, str(out)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert p.returncode == -signal.SIGKILL, p.stderr[-2000:]
+    assert read_json(out/'run.json')['status'] == 'running' and (out/'checkpoints'/'checkpoint-2').is_dir()
+    kw = dict(format='gsm', task_config={'tier': [1]}, train_samples=8, prompts_per_step=2, num_generations=4, save_steps=2,
+              rollouts='lab', **TINY)
+    r = train_grpo('tiny', 'arithmetic', output_dir=out, **kw)
+    assert r['status'] == 'resumed' and r['train']['steps'] == 4 and r['train']['resumed_from'].endswith('checkpoint-2')
+    ref = train_grpo('tiny', 'arithmetic', output_dir=tmp_path/'straight', **kw)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (tmp_path/'straight').iterdir())
+    cols = ('reward', 'entropy', 'completions/mean_length', 'num_tokens')    # entropy: of the sampled completions
+    resumed, straight = (read_train_log(d/'train_log.csv') for d in (out, tmp_path/'straight'))
+    assert [[round(r[c], 4) for c in cols] for r in resumed[2:]] == [[round(r[c], 4) for c in cols] for r in straight[2:]]
+    assert read_json(out/'run.json')['rollouts'] == 'lab' and ref['grpo']['n'] == 4
+
+def test_lab_and_trl_rollouts_write_the_same_run_folder(tmp_path):
+    kw = dict(format='gsm', task_config={'tier': [1]}, train_samples=4, prompts_per_step=2, num_generations=2, **TINY)
+    for path in ('lab', 'trl'):
+        r = train_grpo('tiny', 'arithmetic', rollouts=path, output_dir=tmp_path/path, **kw)
+        assert r['status'] == 'trained' and read_json(tmp_path/path/'run.json')['rollouts'] == path
+        assert {'generation_seconds', 'step_seconds', 'reward'} <= set(read_train_log(tmp_path/path/'train_log.csv')[0])
+    assert sorted(p.name for p in (tmp_path/'lab').iterdir()) == sorted(p.name for p in (tmp_path/'trl').iterdir())
+    with pytest.raises(LabError, match='screen > 1 needs the lab rollouts'):
+        train_grpo('tiny', 'arithmetic', rollouts='trl', screen=2, output_dir=tmp_path/'x', **kw)
+    with pytest.raises(LabError, match='micro_batch=3 must divide'):
+        train_grpo('tiny', 'arithmetic', micro_batch=3, output_dir=tmp_path/'x', **kw)
