@@ -2,8 +2,8 @@
 """GRPO step time with TRL's generation and with the lab's rollouts, side by side in one process.
 
     python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic]
-                         [--format gsm] [--task-config '{"tier": [1, 2, 3, 4]}'] [--prompts-per-step 4]
-                         [--num-generations 8] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
+                         [--format gsm] [--task-config '{"tier": [1, 2, 3, 4]}'] [--prompts-per-step 8]
+                         [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
                          [--micro-batch N] [--json out.json]
 
 Runs `train_grpo` for `--steps` optimizer steps once per rollout path, same configuration and seed, no evaluation,
@@ -64,7 +64,7 @@ def main():
     ap.add_argument('--task', default='arithmetic'); ap.add_argument('--format', default='gsm')
     ap.add_argument('--task-config', default='{"tier": [1, 2, 3, 4]}')
     ap.add_argument('--steps', type=int, default=5); ap.add_argument('--paths', default='trl,lab')
-    ap.add_argument('--prompts-per-step', type=int, default=4); ap.add_argument('--num-generations', type=int, default=8)
+    ap.add_argument('--prompts-per-step', type=int, default=8); ap.add_argument('--num-generations', type=int, default=4)
     ap.add_argument('--max-completion-length', type=int, default=64)
     ap.add_argument('--screen', type=float, default=2.0, help='prompts sampled per prompt trained (lab rollouts only)')
     ap.add_argument('--no-share-prompts', action='store_true', help="TRL's loss pass: every row's prompt computed again")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/70_runs.ipynb #528f6418
 from __future__ import annotations
-import copy, itertools, json, os, re, sys, time
+import copy, itertools, json, logging, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -114,13 +114,21 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     import papermill as pm
     out_nb = notebooks_dir/f'{r.name}.ipynb'
     out_nb.parent.mkdir(parents=True, exist_ok=True)
+    if progress: _show_notebook_output()
     try:
         pm.execute_notebook(str(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
-                            progress_bar=progress, kernel_name='python3', log_output=False)
+                            progress_bar=progress, kernel_name='python3', log_output=progress)
     except pm.PapermillExecutionError as e:
         raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
                        f'Its executed notebook: {out_nb}') from None
     return out_nb
+
+def _show_notebook_output() -> None:
+    "Print what a run's notebook writes (its step lines, evaluations, errors) as it runs: papermill logs it as 'papermill' INFO records."
+    pl = logging.getLogger('papermill')
+    if not any(getattr(h, '_lab', False) for h in pl.handlers):
+        h = logging.StreamHandler(sys.stderr); h.setFormatter(logging.Formatter('%(message)s')); h._lab = True
+        pl.addHandler(h); pl.setLevel(logging.INFO); pl.propagate = False
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
                    only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False) -> dict:
