@@ -115,9 +115,8 @@ class LabRollouts:
             record('rollouts/screened_prompts', len(cand))
             record('rollouts/tokens', sum(c.tokens for c in comps))
             record('rollouts/seconds', time.monotonic() - t0)
-        enc = {}
-        prompt_ids = [enc.setdefault(r['prompt'] and _key(r['prompt']), encode_prompt(trainer.processing_class, r['prompt'])) for r in rows]
-        return dict(prompt_ids=prompt_ids, completion_ids=[c.token_ids for c in pick], logprobs=None,
+        enc = {g: encode_prompt(trainer.processing_class, self.rows[cand[g]]['prompt']) for g in set(chosen)}
+        return dict(prompt_ids=[enc[g] for g in chosen for _ in range(k)], completion_ids=[c.token_ids for c in pick], logprobs=None,
                     completion_text=[c.text for c in pick], truncated=[c.truncated for c in pick],
                     **{col: [r[col] for r in rows] for col in self.columns})
 
@@ -179,7 +178,7 @@ class LabGRPOTrainer(GRPOTrainer):
 # %% ../nbs/40_grpo.ipynb #f12ee66d
 GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': EVAL_SAMPLES}
 ROLLOUTS = ('auto', 'lab', 'trl')
-PREP_SAMPLES, NOTEBOOK_EVAL_SAMPLES = 64, 200   # the notebook's format-teaching SFT run; its start and end evaluations
+PREP_SAMPLES, NOTEBOOK_EVAL_SAMPLES = 8, 200   # the notebook's format-teaching SFT run; its start and end evaluations
 
 def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder or an SFT run directory
                task: str | Task = 'arithmetic',    # task name or Task

@@ -31,7 +31,7 @@ def test_notebook_on_tiny(tmp_path, caplog):
     assert run['rollouts'] == 'lab'
     rows = read_train_log(out/'train_log.csv')
     assert len(rows) == 2                                         # 8 prompts, 4 per step
-    for name in DEFAULT_REWARDS['json_output']:
+    for name in run['params']['reward_weights']:                  # the notebook's reward set, each logged
         assert f'rewards/{name}/mean' in rows[0] and f'rewards/{name}/std' in rows[0]
     assert {'reward', 'reward_std', 'completions/mean_length', 'completions/clipped_ratio', 'generation_seconds',
             'step_seconds', 'rollouts/groups_with_signal'} <= set(rows[0])
