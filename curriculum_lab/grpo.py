@@ -225,6 +225,9 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                     (('train_samples', train_samples), ('num_generations', num_generations), ('eval_samples', eval_samples)))
     if k < 2: raise LabError(f'num_generations={k}: GRPO compares completions of the same prompt, it needs at least 2')
     if prompts_per_step < 1: raise LabError(f'prompts_per_step must be >= 1, got {prompts_per_step}')
+    if prompts_per_step > n:   # TRL's sampler would yield no batch at all
+        log.info(f'prompts_per_step={prompts_per_step} > train_samples={n}: {n} prompts per step')
+        prompts_per_step = n
     per_step, mb = prompts_per_step * k, micro_batch or prompts_per_step * k
     if per_step % mb: raise LabError(f'micro_batch={mb} must divide prompts_per_step x num_generations = {per_step}')
     if generation_batch_size is not None and generation_batch_size % per_step:

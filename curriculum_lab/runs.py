@@ -99,6 +99,15 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
             runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, needs))
     return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke}, runs
 
+# %% ../nbs/70_runs.ipynb #3330f118
+def _show_notebook_output() -> None:
+    "Print what a run's notebook writes (its step lines, evaluations, errors) as it runs: papermill logs it as 'papermill' INFO records."
+    pl = logging.getLogger('papermill')
+    if not any(getattr(h, '_lab', False) for h in pl.handlers):
+        h = logging.StreamHandler(sys.stderr); h.setFormatter(logging.Formatter('%(message)s')); h._lab = True
+        pl.addHandler(h); pl.setLevel(logging.INFO); pl.propagate = False
+
+
 # %% ../nbs/70_runs.ipynb #5fb3acba
 def _done(r: RunSpec, state: dict) -> bool:
     "True when `r` completed earlier with the same parameters; a `LabError` when it completed with others."
@@ -122,13 +131,6 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
         raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
                        f'Its executed notebook: {out_nb}') from None
     return out_nb
-
-def _show_notebook_output() -> None:
-    "Print what a run's notebook writes (its step lines, evaluations, errors) as it runs: papermill logs it as 'papermill' INFO records."
-    pl = logging.getLogger('papermill')
-    if not any(getattr(h, '_lab', False) for h in pl.handlers):
-        h = logging.StreamHandler(sys.stderr); h.setFormatter(logging.Formatter('%(message)s')); h._lab = True
-        pl.addHandler(h); pl.setLevel(logging.INFO); pl.propagate = False
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
                    only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False) -> dict:

@@ -1,5 +1,5 @@
 "GRPO on the tiny model: the notebook under papermill, env sizes, from an SFT run with special tokens, lab rollouts, resume."
-import logging, signal, subprocess, sys, textwrap
+import logging, re, signal, subprocess, sys, textwrap
 from pathlib import Path
 
 import papermill as pm
@@ -15,22 +15,22 @@ NB = str(ROOT/'nbs'/'40_grpo.ipynb')
 TINY = dict(max_completion_length=8, eval_samples=4, eval_max_new_tokens=8, learning_rate=1e-3, progress=False)
 
 def test_notebook_on_tiny(tmp_path, caplog):
-    "The issue's command with the tiny model: papermill nbs/40_grpo.ipynb out.ipynb -p base_model tiny -p train_samples 8 ..."
+    "The issue's command with the tiny model: papermill nbs/40_grpo.ipynb out.ipynb -p base_model tiny -p train_samples 16 ..."
     out = tmp_path/'grpo'
     with caplog.at_level(logging.INFO, logger='papermill'):
         pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
                             log_output=True,
-                            parameters=dict(base_model='tiny', train_samples=8, max_completion_length=8, eval_samples=4,
+                            parameters=dict(base_model='tiny', train_samples=16, max_completion_length=8, eval_samples=4,
                                             eval_max_new_tokens=8, output_dir=str(out), prep_samples=0))
     # papermill --log-output shows one line per step: step/total, reward, groups with signal, s/step, time left
-    steps = [r.getMessage() for r in caplog.records if 'grpo step ' in r.getMessage()]
+    steps = [r.getMessage() for r in caplog.records if re.search(r'grpo step \d+/2,', r.getMessage())]   # the run's, not the lessons'
     assert len(steps) == 2 and 'grpo step 2/2' in steps[-1], steps
     assert all('reward' in m and 'groups with signal' in m and 's/step' in m and 'min left' in m for m in steps), steps
     run = read_json(out/'run.json')
-    assert run['status'] == 'completed' and run['params']['train_samples'] == 8 and run['params']['num_generations'] == 8
+    assert run['status'] == 'completed' and run['params']['train_samples'] == 16 and run['params']['num_generations'] == 4
     assert run['rollouts'] == 'lab'
     rows = read_train_log(out/'train_log.csv')
-    assert len(rows) == 2                                         # 8 prompts, 4 per step
+    assert len(rows) == 2                                         # 16 prompts, 8 per step
     for name in run['params']['reward_weights']:                  # the notebook's reward set, each logged
         assert f'rewards/{name}/mean' in rows[0] and f'rewards/{name}/std' in rows[0]
     assert {'reward', 'reward_std', 'completions/mean_length', 'completions/clipped_ratio', 'generation_seconds',
