@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """GRPO step time with TRL's generation and with the lab's rollouts, side by side in one process.
 
-    python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic]
-                         [--format gsm] [--task-config '{"tier": [1, 2, 3, 4]}'] [--prompts-per-step 8]
+    python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic] [--reward-weights J]
+                         [--format gsm] [--task-config '{"tier": [1, 2, 3]}'] [--prompts-per-step 8]
                          [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
                          [--micro-batch N] [--json out.json]
 
@@ -62,7 +62,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--base', default='smollm2-135m-instruct', help='model name, HF folder or SFT run directory to start from')
     ap.add_argument('--task', default='arithmetic'); ap.add_argument('--format', default='gsm')
-    ap.add_argument('--task-config', default='{"tier": [1, 2, 3, 4]}')
+    ap.add_argument('--reward-weights', default='{"string_reward": 1.0}', help="JSON {reward: weight}, as 40_grpo's default")
+    ap.add_argument('--task-config', default='{"tier": [1, 2, 3]}')
     ap.add_argument('--steps', type=int, default=5); ap.add_argument('--paths', default='trl,lab')
     ap.add_argument('--prompts-per-step', type=int, default=8); ap.add_argument('--num-generations', type=int, default=4)
     ap.add_argument('--max-completion-length', type=int, default=64)
@@ -84,7 +85,7 @@ def main():
             train_grpo(a.base, a.task, task_config=json.loads(a.task_config), format=a.format or None, train_samples=256,
                        num_generations=a.num_generations, prompts_per_step=a.prompts_per_step, max_steps=a.steps,
                        max_completion_length=a.max_completion_length, rollouts=path, eval_samples=0, output_dir=out,
-                       screen=a.screen if path == 'lab' else 1.0, share_prompts=not a.no_share_prompts,
+                       reward_weights=a.reward_weights or None, screen=a.screen if path == 'lab' else 1.0, share_prompts=not a.no_share_prompts,
                        micro_batch=a.micro_batch, progress=False)
         rows = read_train_log(out/'train_log.csv')
         st = step_stats(rows[1:] if len(rows) > 1 else rows, per_step, flop_tok, a.num_generations, not a.no_share_prompts)

@@ -19,7 +19,8 @@ from .core import LabError, get_logger, notebook_params, read_json, read_train_l
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
-from .rewards import combine_rewards
+from .rewards import combine_rewards, total_reward
+from .plots import running_mean, save
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
                                      load_for_training, planned_steps, resolve_count, run_training, trl_args)
 
@@ -69,7 +70,7 @@ class LabRollouts:
         if screen < 1: raise LabError(f'screen must be >= 1 (prompts sampled per prompt trained), got {screen}')
         self.rows, self.index = data.to_list(), {}
         for i, r in enumerate(self.rows): self.index.setdefault(_key(r['prompt']), i)
-        self.fns, self.ws = combine_rewards(rewards)
+        self.weights = dict(rewards); combine_rewards(self.weights)   # checks the names
         self.k, self.max_new_tokens, self.screen, self.seed = num_generations, max_new_tokens, screen, seed
         self.sampling = dict(temperature=temperature, top_p=top_p, top_k=top_k)
         self.columns = [c for c in data.column_names if c != 'prompt']
@@ -78,9 +79,7 @@ class LabRollouts:
         "The weighted reward of each completion; `rows[i]` is the dataset row `comps[i]` answers."
         batch = {c: [r[c] for r in rows] for c in self.columns}
         batch.update(completion_text=[c.text for c in comps], truncated=[c.truncated for c in comps])
-        msgs = [[{'role': 'assistant', 'content': c.text}] for c in comps]
-        parts = [f(completions=msgs, **batch) for f in self.fns]
-        return [sum(w * p[i] for w, p in zip(self.ws, parts)) for i in range(len(comps))]
+        return total_reward(self.weights, completions=[[{'role': 'assistant', 'content': c.text}] for c in comps], **batch)[0]
 
     def sample(self, model, tok, cand: list[int], step: int) -> tuple[list[Completion], list[float]]:
         "`k` completions for each dataset row in `cand` (seeded by the step: a resumed run samples the same) and their rewards."
@@ -282,11 +281,9 @@ def plot_grpo_curves(rows: Sequence[dict],            # rows of train_log.csv (`
                      title: str = 'GRPO', window: int = 8):
     "Mean reward per step with its running mean, and the share of groups with reward spread; returns the figure."
     from matplotlib.figure import Figure
-    from curriculum_lab.core import atomic_write
     fig = Figure(figsize=(7, 4.6)); ax, bx = fig.subplots(2, 1, sharex=True)
     xs, ys = [r['step'] for r in rows], [r['reward'] for r in rows]
-    run = [sum(ys[max(0, j - window + 1):j + 1]) / len(ys[max(0, j - window + 1):j + 1]) for j in range(len(ys))]
-    ax.plot(xs, ys, '.', alpha=.4, label='step'); ax.plot(xs, run, label=f'running mean ({window} steps)')
+    ax.plot(xs, ys, '.', alpha=.4, label='step'); ax.plot(xs, running_mean(ys, window), label=f'running mean ({window} steps)')
     ax.set_ylabel('mean reward'); ax.set_title(title); ax.grid(alpha=.3); ax.legend(loc='lower right', fontsize=8)
     if rows and 'frac_reward_zero_std' in rows[0]:
         bx.plot(xs, [1 - r['frac_reward_zero_std'] for r in rows], label='trained on')
@@ -295,6 +292,4 @@ def plot_grpo_curves(rows: Sequence[dict],            # rows of train_log.csv (`
         bx.legend(loc='lower right', fontsize=8)
     bx.set_ylim(-0.05, 1.05); bx.set_ylabel('groups with signal'); bx.set_xlabel('step'); bx.grid(alpha=.3)
     fig.tight_layout()
-    if path is not None:
-        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=110)
-    return fig
+    return save(fig, path)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from .core import LabError, RunDir, atomic_write, read_json, read_train_log
 
 # %% auto #0
-__all__ = ['save', 'evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']
+__all__ = ['save', 'evaluations', 'running_mean', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']
 
 # %% ../nbs/60_plots.ipynb #419e790f
 def save(fig: Figure, path: str | Path | None, dpi: int = 110) -> Figure:
@@ -27,7 +27,9 @@ def evaluations(run_dir: str | Path) -> dict[str, dict]:
     return {k: v for k, v in m.items() if isinstance(v, dict) and 'accuracy' in v}
 
 # %% ../nbs/60_plots.ipynb #612ffdc6
-def _smooth(ys: list, k: int) -> list:
+def running_mean(ys: Sequence, # values (None: skipped)
+                 k: int) -> list:  # window (1: the values as they are)
+    "The mean of each value and the `k - 1` before it, ignoring None (curves of noisy per-step numbers)."
     if k <= 1: return ys
     out = []
     for i in range(len(ys)):
@@ -46,9 +48,9 @@ def plot_training(run_dir: str | Path, path: str | Path | None = None, smooth: i
     fig = Figure(figsize=(11 if rewards else 6, 3.4))
     axes = fig.subplots(1, 2 if rewards else 1, squeeze=False)[0]
     xs = [r['step'] for r in rows]
-    axes[0].plot(xs, _smooth([r['loss'] for r in rows], k)); axes[0].set_title('loss'); axes[0].set_xlabel('step')
+    axes[0].plot(xs, running_mean([r['loss'] for r in rows], k)); axes[0].set_title('loss'); axes[0].set_xlabel('step')
     for name in rewards:
-        axes[1].plot(xs, _smooth([r.get(name) for r in rows], k), label=name.split('/')[1].replace('_reward', ''))
+        axes[1].plot(xs, running_mean([r.get(name) for r in rows], k), label=name.split('/')[1].replace('_reward', ''))
     if rewards:
         axes[1].set_title('reward per function (mean)'); axes[1].set_xlabel('step'); axes[1].legend(fontsize=8)
     for ax in axes: ax.grid(alpha=.3)
