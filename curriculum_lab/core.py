@@ -14,8 +14,9 @@ from typing import Any, Iterable
 # %% auto #0
 __all__ = ['TRACKED_PACKAGES', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'to_jsonable', 'write_text', 'write_json',
            'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything', 'available_cores', 'set_threads',
-           'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'Run',
-           'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'notebook_params']
+           'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir', 'read_train_log',
+           'running_mean', 'save_png', 'Run', 'start_run', 'fingerprint', 'param_diff', 'check_same_params',
+           'notebook_params']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -263,6 +264,25 @@ def read_train_log(path: str | Path) -> list[dict]:
         if r.get('loss') in (None, ''): continue
         out.append({k: (int(float(v)) if k == 'step' else float(v)) if v not in ('', None) else None for k, v in r.items()})
     return out
+
+# %% ../nbs/00_core.ipynb #b8722555
+def running_mean(ys: typing.Sequence, # values (None: skipped)
+                 k: int) -> list:     # window (1: the values as they are)
+    "The mean of each value and the `k - 1` before it, ignoring None (curves of noisy per-step numbers)."
+    if k <= 1: return list(ys)
+    out = []
+    for i in range(len(ys)):
+        w = [y for y in ys[max(0, i - k + 1):i + 1] if y is not None]
+        out.append(sum(w) / len(w) if w else None)
+    return out
+
+def save_png(fig,                     # a matplotlib Figure
+             path: str | Path | None, # the PNG to write (None: nothing written)
+             dpi: int = 110):
+    "Write `fig` as PNG to `path` (atomically) when a path is given; returns the figure, so a notebook cell shows it."
+    if path is not None:
+        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=dpi)
+    return fig
 
 # %% ../nbs/00_core.ipynb #c36d141f
 def _now() -> str: return dt.datetime.now().astimezone().isoformat(timespec='seconds')

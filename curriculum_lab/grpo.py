@@ -15,12 +15,11 @@ from datasets import Dataset
 from transformers import DynamicCache
 from trl import GRPOConfig, GRPOTrainer
 
-from .core import LabError, get_logger, notebook_params, read_json, read_train_log
+from .core import LabError, get_logger, notebook_params, read_json, read_train_log, running_mean, save_png
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .rewards import combine_rewards, total_reward
-from .plots import running_mean, save
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
                                      load_for_training, planned_steps, resolve_count, run_training, trl_args)
 
@@ -292,4 +291,4 @@ def plot_grpo_curves(rows: Sequence[dict],            # rows of train_log.csv (`
         bx.legend(loc='lower right', fontsize=8)
     bx.set_ylim(-0.05, 1.05); bx.set_ylabel('groups with signal'); bx.set_xlabel('step'); bx.grid(alpha=.3)
     fig.tight_layout()
-    return save(fig, path)
+    return save_png(fig, path)

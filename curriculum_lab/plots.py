@@ -9,34 +9,18 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
-from .core import LabError, RunDir, atomic_write, read_json, read_train_log
+from .core import LabError, RunDir, read_json, read_train_log, running_mean, save_png
 
 # %% auto #0
-__all__ = ['save', 'evaluations', 'running_mean', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']
+__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']
 
 # %% ../nbs/60_plots.ipynb #419e790f
-def save(fig: Figure, path: str | Path | None, dpi: int = 110) -> Figure:
-    "Write `fig` as PNG to `path` (atomically) when a path is given; returns the figure."
-    if path is not None:
-        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=dpi)
-    return fig
-
 def evaluations(run_dir: str | Path) -> dict[str, dict]:
     "The evaluations in a run's `metrics.json` (every entry with an accuracy), by name."
     m = RunDir(run_dir, create=False).read_metrics()
     return {k: v for k, v in m.items() if isinstance(v, dict) and 'accuracy' in v}
 
 # %% ../nbs/60_plots.ipynb #612ffdc6
-def running_mean(ys: Sequence, # values (None: skipped)
-                 k: int) -> list:  # window (1: the values as they are)
-    "The mean of each value and the `k - 1` before it, ignoring None (curves of noisy per-step numbers)."
-    if k <= 1: return ys
-    out = []
-    for i in range(len(ys)):
-        w = [y for y in ys[max(0, i - k + 1):i + 1] if y is not None]
-        out.append(sum(w) / len(w) if w else None)
-    return out
-
 def plot_training(run_dir: str | Path, path: str | Path | None = None, smooth: int | None = None) -> Figure:
     "Loss (and, for GRPO, each reward function's mean) against step, from `train_log.csv`."
     f = Path(run_dir)/'train_log.csv'
@@ -57,7 +41,7 @@ def plot_training(run_dir: str | Path, path: str | Path | None = None, smooth: i
     run = RunDir(run_dir, create=False).read_run()
     fig.suptitle(f"{Path(run_dir).name}: {run.get('stage', '')}", fontsize=10)
     fig.tight_layout()
-    return save(fig, path)
+    return save_png(fig, path)
 
 # %% ../nbs/60_plots.ipynb #9b41c788
 def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str = 'accuracy vs training samples') -> Figure:
@@ -73,7 +57,7 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
     ax.set_xscale('log', base=2); ax.set_xlabel('train_samples'); ax.set_ylabel('accuracy'); ax.set_ylim(0, 1)
     ax.set_title(title); ax.grid(alpha=.3); ax.legend()
     fig.tight_layout()
-    return save(fig, path)
+    return save_png(fig, path)
 
 # %% ../nbs/60_plots.ipynb #8220dff1
 def _group_key(ev: dict, by: str | None) -> str:
@@ -116,4 +100,4 @@ def plot_probes(runs: dict[str, str | Path], # label -> run directory, in the or
     ax.set_ylim(0, 1); ax.set_ylabel('accuracy'); ax.grid(alpha=.3, axis='y'); ax.legend(fontsize=8)
     ax.set_title(title or f'{evaluation} by group')
     fig.tight_layout()
-    return save(fig, path)
+    return save_png(fig, path)

@@ -15,8 +15,8 @@ from peft import PeftModel
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from .core import (LabError, RunDir, atomic_write, check_same_params, fingerprint, get_device, get_logger,
-                                 make_run_id, read_train_log, seed_everything, start_run, write_csv)
+from .core import (LabError, RunDir, check_same_params, fingerprint, get_device, get_logger,
+                                 make_run_id, read_train_log, save_png, seed_everything, start_run, write_csv)
 from .models import LoraSpec, load_model, resolve_model, save_model
 from .tasks import Task
 from .evaluation import evaluate
@@ -109,9 +109,7 @@ def plot_loss_curve(log_rows: Sequence[dict], # rows of `read_train_log`
     ax.plot(xs, ys, marker='.' if len(xs) < 40 else None)
     ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title); ax.grid(alpha=.3)
     fig.tight_layout()
-    if path is not None:
-        with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=110)
-    return fig
+    return save_png(fig, path)
 
 # %% ../nbs/26_training.ipynb #8e02d966
 def planned_steps(examples: int,   # training examples (prompts for GRPO)
