@@ -27,7 +27,8 @@ log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES', 'reward_setup',
-           'grpo_dataset', 'group_has_signal', 'LabRollouts', 'LabGRPOTrainer', 'train_grpo', 'plot_grpo_curves']
+           'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer', 'train_grpo',
+           'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -119,6 +120,16 @@ class LabRollouts:
                     **{col: [r[col] for r in rows] for col in self.columns})
 
 # %% ../nbs/40_grpo.ipynb #a53bd536
+def shuffle_groups(batch: dict,  # TRL's generation batch: tensors and lists, each group's k rows in a row
+                   k: int) -> dict:  # rows per group (num_generations)
+    "TRL's shuffle of a generation batch, by whole groups: every micro-batch cut from it holds whole groups."
+    n = len(next(v for v in batch.values() if v is not None))
+    perm = (torch.randperm(n // k)[:, None] * k + torch.arange(k)).flatten()
+    def permute(v):
+        if v is None or (isinstance(v, torch.Tensor) and v.ndim == 0): return v
+        return v[perm] if isinstance(v, torch.Tensor) else [v[i] for i in perm]
+    return {key: permute(v) for key, v in batch.items()}
+
 class LabGRPOTrainer(GRPOTrainer):
     "TRL's `GRPOTrainer` computing each distinct prompt once per forward pass, and logging per-step time and the lab rollouts' counts."
     def __init__(self, *args, share_prompts: bool = True, **kw):
@@ -143,6 +154,14 @@ class LabGRPOTrainer(GRPOTrainer):
             logs.update({k: round(sum(v) / len(v), 4) for k, v in self._lab_mean.items() if v})
             self._lab_sum.clear(); self._lab_mean.clear()
         return super().log(logs, *args, **kw)
+    def _prepare_inputs(self, batch):
+        # TRL shuffles a generation batch's rows before cutting it into micro-batches; with shared prompts whole groups
+        # move instead, or each micro-batch would hold a few rows of every prompt (TRL binds the function at import)
+        if not self.share_prompts or self.args.steps_per_generation == 1: return super()._prepare_inputs(batch)
+        import trl.trainer.grpo_trainer as g
+        shuffle, g.shuffle_sequence_dict = g.shuffle_sequence_dict, lambda b: shuffle_groups(b, self.num_generations)
+        try: return super()._prepare_inputs(batch)
+        finally: g.shuffle_sequence_dict = shuffle
     def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
                                            compute_entropy=False, compute_aux_loss=False, **extra):
         "TRL's log-probabilities of the completion tokens, each distinct prompt computed once, rows in chunks of similar length."
@@ -157,6 +176,7 @@ class LabGRPOTrainer(GRPOTrainer):
         logps = input_ids.new_zeros(B, C, dtype=torch.float32); ents = torch.zeros_like(logps) if compute_entropy else None
         uniq, inv = torch.unique(torch.cat([input_ids[:, :P - 1], attention_mask[:, :P - 1]], 1), dim=0, return_inverse=True)
         lengths = attention_mask[:, P:].sum(1)
+        if torch.is_grad_enabled(): self.record('loss_pass/prompts', len(uniq), mean=True)   # distinct prompts per training pass
         with self.accelerator.autocast():
             # the distinct prompts but their last token, once; their keys and values gathered for each row of a chunk
             prompt = body(input_ids=uniq[:, :P - 1], attention_mask=uniq[:, P - 1:], use_cache=True).past_key_values

@@ -122,3 +122,18 @@ def test_lab_and_trl_rollouts_write_the_same_run_folder(tmp_path):
         train_grpo('tiny', 'arithmetic', rollouts='trl', screen=2, output_dir=tmp_path/'x', **kw)
     with pytest.raises(LabError, match='micro_batch=3 must divide'):
         train_grpo('tiny', 'arithmetic', micro_batch=3, output_dir=tmp_path/'x', **kw)
+
+def test_micro_batches_of_whole_groups_give_the_steps_gradient(tmp_path):
+    "micro_batch cuts a step into forward/backward passes of whole groups: same rollouts, same loss and gradient norm per step."
+    kw = dict(format='gsm', task_config={'tier': [1]}, train_samples=4, prompts_per_step=4, num_generations=4, max_steps=2,
+              rollouts='lab', **dict(TINY, eval_samples=0))
+    logs = {}
+    for mb in (None, 4):
+        train_grpo('tiny', 'arithmetic', micro_batch=mb, output_dir=tmp_path/f'mb{mb}', **kw)
+        logs[mb] = read_train_log(tmp_path/f'mb{mb}'/'train_log.csv')
+    whole, micro = logs[None], logs[4]
+    assert len(whole) == len(micro) == 2 and whole[0]['completions/mean_length'] == micro[0]['completions/mean_length']
+    for a, b in zip(whole, micro):
+        assert a['loss'] == pytest.approx(b['loss'], rel=1e-3, abs=1e-6), (a['loss'], b['loss'])
+        assert a['grad_norm'] == pytest.approx(b['grad_norm'], rel=1e-3), (a['grad_norm'], b['grad_norm'])
+    assert [r['loss_pass/prompts'] for r in whole] == [4, 4] and [r['loss_pass/prompts'] for r in micro] == [1, 1]
