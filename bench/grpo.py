@@ -4,7 +4,7 @@
     python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic] [--reward-weights J]
                          [--format gsm] [--task-config '{"tier": [1, 2, 3]}'] [--prompts-per-step 8]
                          [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
-                         [--micro-batch N] [--json out.json]
+                         [--micro-batch N] [--recompute] [--json out.json]
 
 Runs `train_grpo` for `--steps` optimizer steps once per rollout path, same configuration and seed, no evaluation,
 and prints one table: seconds per step split into generation (TRL's `model.generate`, or the lab's rollouts),
@@ -70,6 +70,7 @@ def main():
     ap.add_argument('--screen', type=float, default=2.0, help='prompts sampled per prompt trained (lab rollouts only)')
     ap.add_argument('--no-share-prompts', action='store_true', help="TRL's loss pass: every row's prompt computed again")
     ap.add_argument('--micro-batch', type=int, default=None)
+    ap.add_argument('--recompute', action='store_true', help="shared-prompt pass: each chunk's activations recomputed in the backward pass")
     ap.add_argument('--threads', type=int, default=None); ap.add_argument('--json', default=None)
     a = ap.parse_args()
     if a.threads: set_threads(a.threads)
@@ -86,7 +87,7 @@ def main():
                        num_generations=a.num_generations, prompts_per_step=a.prompts_per_step, max_steps=a.steps,
                        max_completion_length=a.max_completion_length, rollouts=path, eval_samples=0, output_dir=out,
                        reward_weights=a.reward_weights or None, screen=a.screen if path == 'lab' else 1.0, share_prompts=not a.no_share_prompts,
-                       micro_batch=a.micro_batch, progress=False)
+                       micro_batch=a.micro_batch, recompute=a.recompute, progress=False)
         rows = read_train_log(out/'train_log.csv')
         st = step_stats(rows[1:] if len(rows) > 1 else rows, per_step, flop_tok, a.num_generations, not a.no_share_prompts)
         results[path] = dict(st, peak_rss_gb=mem.peak / 1e9, wall_seconds=time.monotonic() - t0, roofline_gflop_s=roof)

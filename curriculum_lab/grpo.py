@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence, Optional
 
-import torch
+import torch, torch.utils.checkpoint
 from datasets import Dataset
 from transformers import DynamicCache
 from trl import GRPOConfig, GRPOTrainer
@@ -132,9 +132,9 @@ def shuffle_groups(batch: dict,  # TRL's generation batch: tensors and lists, ea
 
 class LabGRPOTrainer(GRPOTrainer):
     "TRL's `GRPOTrainer` computing each distinct prompt once per forward pass, and logging per-step time and the lab rollouts' counts."
-    def __init__(self, *args, share_prompts: bool = True, **kw):
+    def __init__(self, *args, share_prompts: bool = True, recompute: bool = False, **kw):
         super().__init__(*args, **kw)
-        self.share_prompts, self.lab_chunk_rows = share_prompts, 8
+        self.share_prompts, self.lab_recompute, self.lab_chunk_rows = share_prompts, recompute, 8
         self._lab_sum, self._lab_mean, self._lab_logged = defaultdict(float), defaultdict(list), self.state.global_step
     def record(self, name: str, value: float, mean: bool = False):
         "Add `value` to this step's `name` (summed over the step, or averaged with `mean=True`)."
@@ -181,16 +181,22 @@ class LabGRPOTrainer(GRPOTrainer):
             # the distinct prompts but their last token, once; their keys and values gathered for each row of a chunk
             prompt = body(input_ids=uniq[:, :P - 1], attention_mask=uniq[:, P - 1:], use_cache=True).past_key_values
             order = torch.argsort(lengths, descending=True)
+            def run(tail, mask, labels, *kv):   # one chunk, scored by TRL's fused head as in TRL's own pass
+                cache = DynamicCache()
+                for n in range(len(kv) // 2): cache.update(kv[2 * n], kv[2 * n + 1], n)
+                out = model(input_ids=tail, attention_mask=mask, past_key_values=cache, labels=labels, fused_lm_head=True)
+                return out.log_probs.float(), (out.entropy.float() if compute_entropy else None)
+            recompute = self.lab_recompute and torch.is_grad_enabled()
             for rows in order.split(self.lab_chunk_rows):
                 L = int(lengths[rows].max()) + 1                      # the prompt's last token and the longest completion
-                cache = DynamicCache()
-                for n, layer in enumerate(prompt.layers): cache.update(layer.keys[inv[rows]], layer.values[inv[rows]], n)
+                kv = [t[inv[rows]] for layer in prompt.layers for t in (layer.keys, layer.values)]
                 tail, mask = input_ids[rows, P - 1:P - 1 + L], attention_mask[rows, :P - 1 + L]
                 labels = tail.masked_fill(mask[:, P - 1:] == 0, -100); labels[:, 0] = -100
-                # scored by TRL's fused head, as in TRL's own pass
-                out = model(input_ids=tail, attention_mask=mask, past_key_values=cache, labels=labels, fused_lm_head=True)
-                logps = logps.index_put((rows[:, None], torch.arange(L - 1)), out.log_probs.float())
-                if compute_entropy: ents = ents.index_put((rows[:, None], torch.arange(L - 1)), out.entropy.float())
+                # recompute: the chunk's activations are not kept but computed again in the backward pass
+                lp, ent = (torch.utils.checkpoint.checkpoint(run, tail, mask, labels, *kv, use_reentrant=False) if recompute
+                           else run(tail, mask, labels, *kv))
+                logps = logps.index_put((rows[:, None], torch.arange(L - 1)), lp)
+                if compute_entropy: ents = ents.index_put((rows[:, None], torch.arange(L - 1)), ent)
         return logps, ents, None
 
 # %% ../nbs/40_grpo.ipynb #f12ee66d
@@ -221,6 +227,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                top_k: int = 0,
                max_completion_length: int = 64,
                share_prompts: bool = True,         # each distinct prompt computed once in the loss's forward pass
+               recompute: bool = False,            # shared-prompt pass: chunks' activations recomputed in the backward (less memory)
                rollouts: str = 'auto',             # lab (the lab's decoder) | trl (TRL's generation) | auto (lab when it can run the model)
                screen: float = 1.0,                # prompts sampled per prompt trained; > 1 replaces groups without signal (lab rollouts)
                reward_weights: dict | str | None = None, # {reward name: weight}; None: the format's default
@@ -263,7 +270,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                   learning_rate=learning_rate, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,
                   mask_truncated_completions=mask_truncated_completions, num_iterations=num_iterations,
                   temperature=temperature, top_p=top_p, top_k=top_k, max_completion_length=max_completion_length,
-                  share_prompts=share_prompts, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
+                  share_prompts=share_prompts, recompute=recompute, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
                   special_tokens=t.special_tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_max_new_tokens=eval_max_new_tokens)
 
@@ -285,7 +292,8 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
         roll = LabRollouts(data, weights, k, max_completion_length, temperature, top_p, top_k, screen, seed) if lab else None
         trainer = LabGRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data,
                                  callbacks=cbs, rollout_func=roll,   # Unsloth patches the loss pass itself
-                                 share_prompts=share_prompts and getattr(model, 'lab_info', {}).get('backend') != 'unsloth')
+                                 share_prompts=share_prompts and getattr(model, 'lab_info', {}).get('backend') != 'unsloth',
+                                 recompute=recompute)
         return model, tok, trainer, {'adapter': how, 'rollouts': 'lab' if lab else 'trl',
                                      'data': {'examples': n, 'rewards': weights}}
 
