@@ -69,7 +69,7 @@ def main():
     ap.add_argument('--max-completion-length', type=int, default=64)
     ap.add_argument('--screen', type=float, default=2.0, help='prompts sampled per prompt trained (lab rollouts only)')
     ap.add_argument('--no-share-prompts', action='store_true', help="TRL's loss pass: every row's prompt computed again")
-    ap.add_argument('--micro-batch', type=int, default=None)
+    ap.add_argument('--micro-batch', type=int, default=None, help="completions per forward/backward pass (default: train_grpo's, whole groups of ~8)")
     ap.add_argument('--recompute', action='store_true', help="shared-prompt pass: each chunk's activations recomputed in the backward pass")
     ap.add_argument('--threads', type=int, default=None); ap.add_argument('--json', default=None)
     a = ap.parse_args()

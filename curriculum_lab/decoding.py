@@ -198,8 +198,11 @@ def sampling_processors(temperature: float, # > 0
 def pick_next(logits, processors: LogitsProcessorList | None, gen=None):
     "Next tokens from logits [B, V]: argmax without processors (greedy), else a draw from the warped distribution."
     if processors is None: return logits.argmax(-1)
-    scores = processors(None, logits.float())
-    return torch.multinomial(scores.softmax(-1), 1, generator=gen).squeeze(1)
+    # inverse CDF: one uniform per row against the cumulative probabilities (`torch.multinomial` took 19 % of a
+    # 64-row rollout over a 49k vocabulary); `right=True` never lands on a token of probability 0
+    cdf = processors(None, logits.float()).softmax(-1).cumsum(-1)
+    u = torch.rand(cdf.shape[0], 1, generator=gen) * cdf[:, -1:]
+    return torch.searchsorted(cdf, u, right=True).clamp_(max=cdf.shape[1] - 1).squeeze(1)
 
 
 # %% ../nbs/02_decoding.ipynb #bed0f21f

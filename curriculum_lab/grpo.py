@@ -26,9 +26,9 @@ from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES', 'reward_setup',
-           'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer', 'train_grpo',
-           'plot_grpo_curves']
+__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES', 'MICRO_BATCH',
+           'reward_setup', 'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer',
+           'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -203,6 +203,12 @@ class LabGRPOTrainer(GRPOTrainer):
 GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': EVAL_SAMPLES}
 ROLLOUTS = ('auto', 'lab', 'trl')
 PREP_SAMPLES, NOTEBOOK_EVAL_SAMPLES = 8, 200   # the notebook's format-teaching SFT run; its start and end evaluations
+MICRO_BATCH = 8   # completions per forward/backward pass by default: ~3 GB peak on the embedded model, 6 GB for a whole step (LOG)
+
+def default_micro_batch(per_step: int, k: int) -> int:
+    "Whole groups of about `MICRO_BATCH` completions (at least one group), or the whole step when they do not divide it."
+    mb = k * max(1, MICRO_BATCH // k)
+    return mb if per_step % mb == 0 else per_step
 
 def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder or an SFT run directory
                task: str | Task = 'arithmetic',    # task name or Task
@@ -212,7 +218,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                train_samples: int | None = None,   # None: $TRAIN_SAMPLES, else 64
                num_generations: int | None = None, # None: $NUM_GENERATIONS, else 4
                prompts_per_step: int = 8,          # prompts per optimizer step
-               micro_batch: int | None = None,     # completions per forward/backward pass (None: the whole step)
+               micro_batch: int | None = None,     # completions per forward/backward pass (None: whole groups, about MICRO_BATCH)
                generation_batch_size: int | None = None, # completions generated at once (None: one step's)
                max_steps: int = -1,                # -1: epochs decide
                epochs: float = 1.0,
@@ -253,7 +259,8 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     if prompts_per_step > n:   # TRL's sampler would yield no batch at all
         log.info(f'prompts_per_step={prompts_per_step} > train_samples={n}: {n} prompts per step')
         prompts_per_step = n
-    per_step, mb = prompts_per_step * k, micro_batch or prompts_per_step * k
+    per_step = prompts_per_step * k
+    mb = micro_batch or default_micro_batch(per_step, k)
     if per_step % mb: raise LabError(f'micro_batch={mb} must divide prompts_per_step x num_generations = {per_step}')
     if generation_batch_size is not None and generation_batch_size % per_step:
         raise LabError(f'generation_batch_size={generation_batch_size} must be a multiple of prompts_per_step x num_generations = {per_step}')
