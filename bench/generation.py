@@ -4,7 +4,7 @@
     python bench/generation.py [--model smollm2-135m-instruct] [--prompts 128] [--max-new-tokens 64]
 
 Prints one table: tokens/s of `curriculum_lab.models.generate` (its fast decoder) at several batch
-sizes, the same workload through plain `model.generate` (one prompt at a time, and batched without
+sizes (greedy, and sampled at temperature 1 at the largest batch, as rollouts sample), the same workload through plain `model.generate` (one prompt at a time, and batched without
 length sorting), the roofline measured in the same run (fp32 matmul GFLOP/s / FLOPs per token), and
 the ratio. FLOPs per token = 2 x (parameters in the matmuls: every linear layer plus the output head).
 The roofline's matmul rate is the best 2048 x 2048 x 2048 fp32 matmul (median over the run); the
@@ -79,6 +79,7 @@ def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
     return texts, n_tok
 
 PER_PROMPT = 'plain generate, per prompt'   # the reference of the per-prompt comparison
+SAMPLED = 'curriculum_lab.generate, sampled (temperature 1)'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -102,7 +103,8 @@ def main():
         t = time.perf_counter(); texts, n_tok = fn(); dt = time.perf_counter() - t
         rows.append(dict(method=method, batch=batch, prompts=n_prompts, tokens=n_tok, seconds=round(dt, 2),
                          tok_s=round(n_tok/dt, 1),
-                         same_as_per_prompt='reference' if method == PER_PROMPT else texts[:a.single_prompts] == ref_texts[:len(texts)]))
+                         same_as_per_prompt='reference' if method == PER_PROMPT else 'n/a' if method == SAMPLED
+                                            else texts[:a.single_prompts] == ref_texts[:len(texts)]))
         outputs.append(texts)
         print(f'  {method:<26} batch {batch:>3}: {n_tok/dt:7.1f} tok/s', file=sys.stderr)
     for bs in [int(x) for x in a.batch_sizes.split(',')]:
@@ -111,6 +113,10 @@ def main():
             cs = generate(model, tok, ps, max_new_tokens=a.max_new_tokens, batch_size=bs, progress=False)
             return [c.text for c in cs], sum(c.tokens for c in cs)
         run('curriculum_lab.generate', bs, ours, len(ps))
+    def sampled():   # what RFT and GRPO rollouts do: temperature 1, every token drawn from the softmax
+        cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, temperature=1.0, seed=0, progress=False)
+        return [c.text for c in cs], sum(c.tokens for c in cs)
+    run(SAMPLED, bmax, sampled, len(prompts))
     run(PER_PROMPT, 1, lambda: plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1), a.single_prompts)
     run('plain generate, batched', bmax, lambda: plain_generate(model, tok, prompts, a.max_new_tokens, bmax), len(prompts))
     gflops.append(matmul_gflops()); shape_gflops.append(model_shape_gflops(model, bmax))
@@ -125,7 +131,8 @@ def main():
     work = ((sum(map(len, enc)) - (len(enc) - 1) * shared) * (fpt - head) + len(enc) * head + (gen_tokens - len(enc)) * fpt)
     ceiling = gen_tokens / (work / (shape_gf * 1e9))
     for r, texts in zip(rows, outputs):     # the last row is plain batched generate itself: the reference
-        r['same_as_plain_batched'] = texts == outputs[-1][:len(texts)] if r is not rows[-1] else 'reference' 
+        r['same_as_plain_batched'] = ('reference' if r is rows[-1] else 'n/a' if r['method'] == SAMPLED
+                                      else texts == outputs[-1][:len(texts)])
         r['ratio_to_roofline'] = round(r['tok_s'] / roof, 3)
     print(f'\nmodel {a.model}: {fpt/1e9:.3f} GFLOP/token, {threads} threads, max_new_tokens {a.max_new_tokens}; '
           f'fp32 matmul {gf:.0f} GFLOP/s (median of {len(gflops)}, range {min(gflops):.0f}-{max(gflops):.0f}) '
