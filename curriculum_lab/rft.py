@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_rft.ipynb #bbcefcca
 from __future__ import annotations
-import datetime as dt, os, shutil, time, uuid
+import datetime as dt, math, os, shutil, time, uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
@@ -14,30 +14,33 @@ from datasets import Dataset
 
 from .core import LabError, check_same_params, get_logger, read_json, write_json
 from .decoding import Completion, generate
-from .models import load_model
+from .models import EMBEDDED_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, load_task_dataset, task_from_row
 from .rewards import total_reward
 from .evaluation import pass_at_k
-from .training import dataset_sha256
+from .training import dataset_sha256, default_output_dir
+from .sft import train_sft
 from .grpo import reward_setup
 
 log = get_logger('curriculum_lab.rft')
 
 # %% auto #0
 __all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'rollout_prompts',
-           'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data']
+           'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data', 'rft_sft_dataset', 'train_rft']
 
 # %% ../nbs/45_rft.ipynb #975b5915
-def rollout_prompts(task: str | Path | Task,   # task name, Task, or a folder written by `save_task_dataset`
+def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
                     n: int | None = None,      # prompts (None: all of a saved split; a generated task needs n)
                     split: str = 'train', seed: int = 0,
                     task_config: dict | None = None, format: str | None = None) -> tuple[Task, Dataset]:
     "The task that scores the completions, and the prompts to sample."
     if isinstance(task, Task): return task, task.make_dataset(n, split=split, seed=seed)
-    if (Path(task)/SIDECAR).exists():
-        saved = load_task_dataset(task)
-        if split not in saved: raise LabError(f'{task} has no {split!r} split (it has {sorted(saved)})')
-        ds = saved[split]
+    if isinstance(task, Dataset) or (Path(task)/SIDECAR).exists():
+        if isinstance(task, Dataset): ds = task
+        else:
+            saved = load_task_dataset(task)
+            if split not in saved: raise LabError(f'{task} has no {split!r} split (it has {sorted(saved)})')
+            ds = saved[split]
         if n is not None:
             if n > len(ds): raise LabError(f'{task} has {len(ds)} {split} prompts, {n} were asked for')
             ds = ds.select(range(n))
@@ -175,7 +178,8 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
              max_tokens: int | None = None,   # longer completions are not kept
              drop_truncated: bool = False,    # completions cut at the budget are not kept
              lenient: bool = False,           # keep lenient-correct completions too
-             seed: int = 42) -> dict:
+             seed: int = 42,
+             allow_empty: bool = False) -> dict: # True: nothing kept returns rows {'train': 0} and writes nothing
     "SFT data (`prompt`, `completion` and the task's columns) from a rollout's correct completions; returns what was kept and dropped."
     src = Path(rollout_path); src = src/ROLLOUT_FILE if src.is_dir() else src
     if not src.exists(): raise LabError(f'{src} does not exist: run rft.rollout first')
@@ -203,7 +207,9 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
             st['duplicates'] += len(ok) - len(uniq); ok = uniq
         if per_prompt is not None: st['over_cap'] += max(0, len(ok) - per_prompt); ok = ok[:per_prompt]
         kept += ok
-    if not kept: raise LabError(f'{src}: no completion is kept ({st}); loosen max_correct_ratio or sample more')
+    if not kept:
+        if allow_empty: return dict(st, prompts_kept=0, rows={'train': 0}, output_dir=None)
+        raise LabError(f'{src}: no completion is kept ({st}); loosen max_correct_ratio or sample more')
     if val_size < 0 or val_size >= len(kept): raise LabError(f'val_size={val_size} must be in [0, {len(kept)}) (the rows kept)')
     drop = {'extracted', 'correct', 'correct_lenient', 'reward'}
     out_rows = [{c: (remove_context(r['prompt']) if c == 'prompt' and not keep_context else v) for c, v in r.items() if c not in drop}
@@ -226,3 +232,59 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
     res = read_json(out/SIDECAR)['rft'] | {'rows': {s: len(d) for s, d in splits.items()}, 'output_dir': str(out)}
     log.info(f"rft_data: {res['rows']} rows from {res['prompts_kept']} of {st['prompts']} prompts -> {out}")
     return res
+
+# %% ../nbs/45_rft.ipynb #6d4eb272
+def rft_sft_dataset(folder: str | Path, split: str = 'train') -> Dataset:
+    "The prompt/completion pairs of an `rft_data` folder, as `train_sft` takes them."
+    d = load_task_dataset(folder)[split]
+    return Dataset.from_dict({'prompt': d['prompt'], 'completion': [[{'role': 'assistant', 'content': c}] for c in d['completion']]})
+
+def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or run directory to sample and train
+              task: str | Path | Task = 'strings', # task name, Task or a dataset folder (`save_task_dataset`)
+              n: int | None = 64,                # prompts (None: all of a saved split)
+              k: int = 8,                        # samples per prompt
+              *, chunks: int = 1,                # > 1: iterative RFT over that many parts of the prompts
+              task_config: dict | None = None, format: str | None = None, split: str = 'train',
+              temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 256,
+              max_correct_ratio: float = 1.0, per_prompt: int | None = None, dedup: bool = True,
+              keep_context: bool = True, drop_truncated: bool = False, lenient: bool = False,
+              epochs: float = 2.0, learning_rate: float = 2e-4, batch_size: int = 8, max_length: int = 512,
+              lora: LoraSpec | dict | None = None,
+              eval_samples: int | None = None,   # after the last round (None: $EVAL_SAMPLES, else 100; 0: none)
+              eval_max_new_tokens: int = 256,
+              seed: int = 0, output_dir: str | Path | None = None, overwrite: bool = False, progress: bool = True,
+              record: dict | None = None) -> dict:
+    "Rejection-sampling fine-tuning: rollouts, the right ones kept, SFT on them (per chunk of prompts); returns the last round's summary."
+    if chunks < 1: raise LabError(f'chunks must be >= 1, got {chunks}')
+    t, ds = rollout_prompts(task, n, split, seed, task_config, format)
+    if chunks > len(ds): raise LabError(f'chunks={chunks} is more than the {len(ds)} prompts')
+    out = Path(output_dir or default_output_dir('rft', kind=''))
+    if overwrite: shutil.rmtree(out, ignore_errors=True)
+    size, model, rounds = math.ceil(len(ds) / chunks), str(base_model), []
+    budget = dict(prompts=0, rollouts=0, generated_tokens=0, examples=0)
+    for c in range(chunks):
+        d = out if chunks == 1 else out/f'round_{c + 1:02d}'
+        part = ds.select(range(c * size, min((c + 1) * size, len(ds))))
+        if chunks > 1: log.info(f'iterative RFT round {c + 1}/{chunks}: {len(part)} prompts sampled by {model}')
+        ro = rollout(model, part, k=k, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed + c,
+                     output_dir=d/'rollout', progress=progress)
+        kept = rft_data(d/'rollout', d/'rft_data', max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup,
+                        keep_context=keep_context, drop_truncated=drop_truncated, lenient=lenient, allow_empty=True)
+        budget.update(prompts=budget['prompts'] + ro['prompts'], rollouts=budget['rollouts'] + ro['completions'],
+                      generated_tokens=budget['generated_tokens'] + round(ro['mean_tokens'] * ro['completions']),
+                      examples=budget['examples'] + kept['rows']['train'])
+        last = c == chunks - 1
+        if kept['rows']['train'] == 0:
+            log.warning(f'round {c + 1}: no completion kept (pass@1 {ro["pass@1"]:.3f}); the model goes on unchanged')
+            rounds.append(dict(round=c + 1, model=model, rollout=ro, kept=kept, trained=None, budget=dict(budget))); continue
+        sft = train_sft(model, t, stage='rft', dataset=rft_sft_dataset(d/'rft_data'), output_dir=d, epochs=epochs,
+                        learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, lora=lora,
+                        eval_samples=eval_samples if last else 0, eval_max_new_tokens=eval_max_new_tokens, seed=seed,
+                        progress=progress, record=dict(record or {}, rft_round=c + 1, sampled_by=model))
+        model = str(d)
+        rounds.append(dict(round=c + 1, model=model, rollout={k_: v for k_, v in ro.items() if k_ != 'params'}, kept=kept,
+                           trained=sft.get('train'), budget=dict(budget)))
+    final = dict(model=model, rounds=rounds, budget=budget, evaluation=(read_json(Path(model)/'metrics.json').get('rft')
+                                                                          if model != str(base_model) else None))
+    write_json(out/'rft_rounds.json', final)
+    return final
