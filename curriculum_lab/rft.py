@@ -248,6 +248,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 256,
               max_correct_ratio: float = 1.0, per_prompt: int | None = None, dedup: bool = True,
               keep_context: bool = True, drop_truncated: bool = False, lenient: bool = False,
+              val_size: int = 0,                 # rows of each round's rft_data held out as test.parquet (seed 000: 1)
               epochs: float = 2.0, learning_rate: float = 2e-4, batch_size: int = 8, max_length: int = 512,
               lora: LoraSpec | dict | None = None,
               eval_samples: int | None = None,   # after the last round (None: $EVAL_SAMPLES, else 100; 0: none)
@@ -269,7 +270,8 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         ro = rollout(model, part, k=k, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed + c,
                      output_dir=d/'rollout', progress=progress)
         kept = rft_data(d/'rollout', d/'rft_data', max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup,
-                        keep_context=keep_context, drop_truncated=drop_truncated, lenient=lenient, allow_empty=True)
+                        keep_context=keep_context, drop_truncated=drop_truncated, lenient=lenient, allow_empty=True,
+                        val_size=val_size)
         budget.update(prompts=budget['prompts'] + ro['prompts'], rollouts=budget['rollouts'] + ro['completions'],
                       generated_tokens=budget['generated_tokens'] + round(ro['mean_tokens'] * ro['completions']),
                       examples=budget['examples'] + kept['rows']['train'])
