@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_rft.ipynb #bbcefcca
 from __future__ import annotations
-import datetime as dt, math, os, shutil, time, uuid
+import datetime as dt, math, shutil, time, uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
@@ -12,7 +12,7 @@ from typing import Sequence
 import pyarrow as pa, pyarrow.parquet as pq
 from datasets import Dataset
 
-from .core import LabError, check_same_params, get_logger, read_json, write_json
+from .core import LabError, atomic_write, check_same_params, get_logger, read_json, write_json
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, load_task_dataset, task_from_row
@@ -74,9 +74,7 @@ ROLLOUT_FILE, SUMMARY_FILE, PARAMS_FILE, PARTS = 'rollout.parquet', 'rollout_sum
 def _now() -> str: return dt.datetime.now().astimezone().isoformat(timespec='seconds')
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f'.{path.name}.tmp-{uuid.uuid4().hex[:6]}')
-    try: pq.write_table(table, tmp); os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    with atomic_write(path, 'wb') as f: pq.write_table(table, f)
 
 def rollout_summary(rows: Sequence[dict]) -> dict:
     "pass@1 and pass@k (strict and lenient), the histogram of correct samples per prompt, mean reward, tokens, truncation."
