@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_rft.ipynb #bbcefcca
 from __future__ import annotations
-import datetime as dt, math, shutil, time, uuid
+import datetime as dt, json, math, shutil, time, uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
@@ -12,21 +12,22 @@ from typing import Sequence
 import pyarrow as pa, pyarrow.parquet as pq
 from datasets import Dataset
 
-from .core import LabError, atomic_write, check_same_params, get_logger, read_json, write_json
+from .core import LabError, atomic_write, check_same_params, get_logger, read_json, write_json, write_text
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, load_task_dataset, task_from_row
 from .rewards import total_reward
 from .evaluation import pass_at_k
 from .training import dataset_sha256, default_output_dir
-from .sft import train_sft
+from .sft import read_traces, train_sft
 from .grpo import reward_setup
 
 log = get_logger('curriculum_lab.rft')
 
 # %% auto #0
-__all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'rollout_prompts',
-           'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data', 'rft_sft_dataset', 'train_rft']
+__all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'TRACE_STATS',
+           'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data',
+           'rft_sft_dataset', 'train_rft', 'trace_line', 'stats_path', 'generate_traces']
 
 # %% ../nbs/45_rft.ipynb #975b5915
 def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
@@ -288,3 +289,88 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                                                                           if model != str(base_model) else None))
     write_json(out/'rft_rounds.json', final)
     return final
+
+# %% ../nbs/45_rft.ipynb #92297138
+TRACE_STATS = ('total_samples', 'grpo_successes', 'fallback_count', 'success_rate', 'avg_attempts_for_successes',
+               'avg_attempts_overall')
+
+def trace_line(task: Task, row: dict,              # the dataset row (question, answer, solution)
+               completion: str | None = None,      # a right completion (None: the dataset's own solution)
+               ) -> dict:
+    "A traces-file record: the question and `<reasoning>\\n\\n#### <answer>`, the model's working out or the reference solution."
+    reasoning = task.format.thinking(completion).strip() if completion is not None else str(row['solution']).strip()
+    return {'question': row['question'], 'answer': f"{reasoning}\n\n#### {row['answer']}"}
+
+def stats_path(output_file: str | Path) -> Path:
+    "`<stem>.stats.json` beside a traces file."
+    p = Path(output_file); return p.with_name(f'{p.stem}.stats.json')
+
+def generate_traces(model,                         # name, path, run directory (e.g. a GRPO run), or a loaded (model, tokenizer)
+                    task: str | Path | Task,       # task name, Task, or a dataset folder (`save_task_dataset`)
+                    n: int | None = None,          # problems (None: all of a saved split)
+                    *, max_attempts: int = 5,      # samples per problem before falling back to its reference solution
+                    temperature: float = 0.8, top_p: float = 1.0,
+                    batch_size: int = 32,          # problems sampled together (one resumable part)
+                    max_new_tokens: int = 256,
+                    output_file: str | Path,       # the JSONL to write; `<stem>.stats.json` goes beside it
+                    task_config: dict | None = None, format: str | None = None, split: str = 'train',
+                    seed: int = 0, overwrite: bool = False, progress: bool = True) -> dict:
+    "Seed 001's `generate_traces`: per problem the first right completion of up to `max_attempts`, else the reference solution; returns the stats."
+    if max_attempts < 1 or batch_size < 1: raise LabError(f'max_attempts and batch_size must be >= 1, got {max_attempts}, {batch_size}')
+    if temperature <= 0 and max_attempts > 1: raise LabError(f'max_attempts={max_attempts} greedy attempts would all be the same: give temperature > 0')
+    t, ds = rollout_prompts(task, n, split, seed, task_config, format)
+    missing = {'question', 'answer', 'solution'} - set(ds.column_names)
+    if missing: raise LabError(f'{t.name} rows have no {sorted(missing)}: traces need a question and a reference solution to fall back on')
+    out = Path(output_file); parts = out.with_name(f'.{out.name}.parts')
+    name = str(model) if isinstance(model, (str, Path)) else getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
+    params = dict(model=name, task=t.name, task_config=t.config, split=split, problems=len(ds),
+                  data_sha256=dataset_sha256(ds, ('prompt', 'answer')), max_attempts=max_attempts, temperature=temperature,
+                  top_p=top_p, batch_size=batch_size, max_new_tokens=max_new_tokens, seed=seed)
+    if overwrite:
+        shutil.rmtree(parts, ignore_errors=True); out.unlink(missing_ok=True); stats_path(out).unlink(missing_ok=True)
+    if out.exists() and stats_path(out).exists():
+        st = read_json(stats_path(out))
+        check_same_params(st.get('params'), params, str(out))
+        log.info(f'{out} already holds these traces: returning its stats (overwrite=True samples again)')
+        return st
+    parts.mkdir(parents=True, exist_ok=True)
+    if (parts/PARAMS_FILE).exists(): check_same_params(read_json(parts/PARAMS_FILE)['params'], params, str(out))
+    else: write_json(parts/PARAMS_FILE, {'params': params, 'started': _now()})
+    starts = list(range(0, len(ds), batch_size))
+    part = lambda i: parts/f'part-{i:05d}.jsonl'
+    todo = [i for i in range(len(starts)) if not part(i).exists()]
+    if len(todo) < len(starts): log.info(f'{out}: resuming, {len(starts) - len(todo)} of {len(starts)} batches already written')
+    if todo:
+        mdl, tok = model if isinstance(model, (tuple, list)) else load_model(model, merge=True)
+        t0 = time.monotonic()
+        for j, i in enumerate(todo):
+            ex = ds.select(range(starts[i], min(starts[i] + batch_size, len(ds)))).to_list()
+            found, pending = {}, list(range(len(ex)))
+            for a in range(1, max_attempts + 1):
+                if not pending: break
+                comps = generate(mdl, tok, [ex[p]['prompt'] for p in pending], max_new_tokens=max_new_tokens, temperature=temperature,
+                                 top_p=top_p, batch_size=batch_size, seed=seed * 1_000_003 + i * 1_009 + a, progress=progress,
+                                 desc=f'traces {i + 1}/{len(starts)}, attempt {a}/{max_attempts}')
+                scores = t.score_many([c.text for c in comps], [ex[p] for p in pending])
+                for p, c, s in zip(pending, comps, scores):
+                    if s['correct'] == 1.0: found[p] = (a, c.text)
+                pending = [p for p in pending if p not in found]
+            lines = [dict(trace_line(t, e, found[p][1] if p in found else None), index=starts[i] + p,
+                          source='model' if p in found else 'fallback', attempts=found[p][0] if p in found else max_attempts)
+                     for p, e in enumerate(ex)]
+            write_text(part(i), ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
+            el = time.monotonic() - t0
+            log.info(f'traces batch {i + 1}/{len(starts)}: {len(found)}/{len(ex)} from the model, '
+                     f'{el / (j + 1) * (len(todo) - j - 1) / 60:.1f} min left')
+    lines = [json.loads(l) for i in range(len(starts)) for l in part(i).read_text(encoding='utf-8').splitlines()]
+    ok = [l['attempts'] for l in lines if l['source'] == 'model']
+    st = dict(total_samples=len(lines), grpo_successes=len(ok), fallback_count=len(lines) - len(ok),
+              success_rate=len(ok) / len(lines), avg_attempts_for_successes=sum(ok) / len(ok) if ok else 0.0,
+              avg_attempts_overall=sum(l['attempts'] for l in lines) / len(lines), output_file=str(out), params=params)
+    write_text(out, ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
+    write_json(stats_path(out), st)
+    shutil.rmtree(parts, ignore_errors=True)
+    log.info(f"traces: {st['grpo_successes']}/{st['total_samples']} from the model (success rate {st['success_rate']:.3f}, "
+             f"{st['avg_attempts_for_successes']:.2f} attempts per success), {st['fallback_count']} reference solutions -> {out}")
+    return st
+
