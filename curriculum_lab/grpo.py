@@ -19,6 +19,7 @@ from .core import LabError, get_logger, notebook_params, read_json, read_train_l
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
+from .sft import read_data_file
 from .rewards import combine_rewards, total_reward
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
                                      load_for_training, planned_steps, resolve_count, run_training, trl_args)
@@ -26,9 +27,9 @@ from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES', 'MICRO_BATCH',
-           'reward_setup', 'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer',
-           'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
+__all__ = ['log', 'DEFAULT_REWARDS', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES',
+           'MICRO_BATCH', 'reward_setup', 'prompt_rows', 'grpo_dataset', 'group_has_signal', 'LabRollouts',
+           'shuffle_groups', 'LabGRPOTrainer', 'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -45,10 +46,21 @@ def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, flo
     return w
 
 # %% ../nbs/40_grpo.ipynb #fddbfb45
+ANSWER_COLUMNS = ('question', 'solution', 'completion', 'sample', 'tokens', 'truncated', 'extracted', 'correct', 'correct_lenient', 'reward')
+
+def prompt_rows(ds: Dataset, # rows of a task dataset, RFT data or a rollout
+               ) -> Dataset:
+    "One row per distinct prompt, without the columns of a worked answer (solution, completion, its scores): what GRPO trains on."
+    seen, keep = set(), []
+    for i, p in enumerate(ds['prompt']):
+        key = json.dumps(p, sort_keys=True, ensure_ascii=False)
+        if key not in seen: seen.add(key); keep.append(i)
+    if len(keep) < len(ds): ds = ds.select(keep)
+    return ds.remove_columns([c for c in ANSWER_COLUMNS if c in ds.column_names])
+
 def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
     "`n` training prompts with the columns the rewards need."
-    ds = task.make_dataset(n, split='train', seed=seed)
-    return ds.remove_columns([c for c in ('question', 'solution') if c in ds.column_names])
+    return prompt_rows(task.make_dataset(n, split='train', seed=seed))
 
 # %% ../nbs/40_grpo.ipynb #bacb7af9
 def group_has_signal(rewards: Sequence[float], # the rewards of one prompt's completions
@@ -215,6 +227,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                task_config: dict | None = None,    # task configuration when `task` is a name
                format: str | None = None,          # output format when `task` is a name
                stage: str = 'grpo',
+               data_file: str | Path | None = None, # prompts from a dataset the lab wrote (`sft.read_data_file`); its task is the run's
                train_samples: int | None = None,   # None: $TRAIN_SAMPLES, else 64
                num_generations: int | None = None, # None: $NUM_GENERATIONS, else 4
                prompts_per_step: int = 8,          # prompts per optimizer step
@@ -254,6 +267,10 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
     n, k, n_eval = (resolve_count(key, v, GRPO_DEFAULTS[key]) for key, v in
                     (('train_samples', train_samples), ('num_generations', num_generations), ('eval_samples', eval_samples)))
+    if data_file is not None:
+        t, rows = read_data_file(data_file, t, n=resolve_count('train_samples', train_samples, 0) or None)
+        data = prompt_rows(rows); n = len(data)
+        log.info(f'{n} training prompts from {data_file} (task {t.name} {t.config})')
     if k < 2: raise LabError(f'num_generations={k}: GRPO compares completions of the same prompt, it needs at least 2')
     if prompts_per_step < 1: raise LabError(f'prompts_per_step must be >= 1, got {prompts_per_step}')
     if prompts_per_step > n:   # TRL's sampler would yield no batch at all
@@ -270,8 +287,9 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     fns, ws = combine_rewards(weights)
     spec = as_lora_spec(lora) or LoraSpec()
     out = Path(output_dir or default_output_dir(stage, kind=''))
-    data = grpo_dataset(t, n, seed=seed)
+    if data_file is None: data = grpo_dataset(t, n, seed=seed)
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=n,
+                  **({'data_file': str(data_file)} if data_file else {}),
                   data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, prompts_per_step=prompts_per_step,
                   micro_batch=mb, generation_batch_size=generation_batch_size, max_steps=max_steps, epochs=epochs,
                   learning_rate=learning_rate, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,

@@ -15,19 +15,19 @@ from datasets import Dataset
 from .core import LabError, atomic_write, check_same_params, get_logger, read_json, write_json, write_text
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, LoraSpec, load_model
-from .tasks import SIDECAR, Task, get_task, load_task_dataset, task_from_row
+from .tasks import SIDECAR, Task, get_task, task_from_row
 from .rewards import total_reward
 from .evaluation import pass_at_k
 from .training import dataset_sha256, default_output_dir
-from .sft import read_traces, train_sft
+from .sft import read_data_file, read_traces, train_sft
 from .grpo import reward_setup
 
 log = get_logger('curriculum_lab.rft')
 
 # %% auto #0
 __all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'TRACE_STATS',
-           'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data',
-           'rft_sft_dataset', 'train_rft', 'trace_line', 'stats_path', 'generate_traces']
+           'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data', 'train_rft',
+           'trace_line', 'stats_path', 'generate_traces']
 
 # %% ../nbs/45_rft.ipynb #975b5915
 def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
@@ -36,17 +36,13 @@ def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a fold
                     task_config: dict | None = None, format: str | None = None) -> tuple[Task, Dataset]:
     "The task that scores the completions, and the prompts to sample."
     if isinstance(task, Task): return task, task.make_dataset(n, split=split, seed=seed)
-    if isinstance(task, Dataset) or (Path(task)/SIDECAR).exists():
-        if isinstance(task, Dataset): ds = task
-        else:
-            saved = load_task_dataset(task)
-            if split not in saved: raise LabError(f'{task} has no {split!r} split (it has {sorted(saved)})')
-            ds = saved[split]
+    if isinstance(task, Dataset) or (Path(task)/SIDECAR).exists() or str(task).endswith('.parquet'):
+        if not isinstance(task, Dataset): return read_data_file(task, split=split, n=n)
         if n is not None:
-            if n > len(ds): raise LabError(f'{task} has {len(ds)} {split} prompts, {n} were asked for')
-            ds = ds.select(range(n))
-        if not len(ds): raise LabError(f'{task}: the {split} split is empty')
-        return task_from_row(ds[0]), ds
+            if n > len(task): raise LabError(f'the dataset has {len(task)} rows, {n} were asked for')
+            task = task.select(range(n))
+        if not len(task): raise LabError('the dataset is empty')
+        return task_from_row(task[0]), task
     if '/' in str(task) or isinstance(task, Path):
         raise LabError(f'{task} is not a dataset folder the lab wrote ({SIDECAR} missing): give a task name or save_task_dataset output')
     t = get_task(str(task), format=format or None, **(task_config or {}))
@@ -233,11 +229,6 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
     return res
 
 # %% ../nbs/45_rft.ipynb #6d4eb272
-def rft_sft_dataset(folder: str | Path, split: str = 'train') -> Dataset:
-    "The prompt/completion pairs of an `rft_data` folder, as `train_sft` takes them."
-    d = load_task_dataset(folder)[split]
-    return Dataset.from_dict({'prompt': d['prompt'], 'completion': [[{'role': 'assistant', 'content': c}] for c in d['completion']]})
-
 def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or run directory to sample and train
               task: str | Path | Task = 'strings', # task name, Task or a dataset folder (`save_task_dataset`)
               n: int | None = 64,                # prompts (None: all of a saved split)
@@ -278,7 +269,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         if kept['rows']['train'] == 0:
             log.warning(f'round {c + 1}: no completion kept (pass@1 {ro["pass@1"]:.3f}); the model goes on unchanged')
             rounds.append(dict(round=c + 1, model=model, rollout=ro, kept=kept, trained=None, budget=dict(budget))); continue
-        sft = train_sft(model, t, stage='rft', dataset=rft_sft_dataset(d/'rft_data'), output_dir=d, epochs=epochs,
+        sft = train_sft(model, t, stage='rft', data_file=d/'rft_data', output_dir=d, epochs=epochs,
                         learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, lora=lora,
                         eval_samples=eval_samples if last else 0, eval_max_new_tokens=eval_max_new_tokens, seed=seed,
                         progress=progress, record=dict(record or {}, rft_round=c + 1, sampled_by=model))

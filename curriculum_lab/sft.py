@@ -15,7 +15,7 @@ from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
-from .tasks import Task, get_task, inject_mul_tokens
+from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir, load_for_training,
                                      planned_steps, resolve_count, run_training, trl_args)
@@ -23,7 +23,8 @@ from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output
 log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
-__all__ = ['log', 'SFT_DEFAULTS', 'task_examples', 'read_traces', 'trace_examples', 'LabSFTTrainer', 'train_sft']
+__all__ = ['log', 'SFT_DEFAULTS', 'task_examples', 'read_traces', 'trace_examples', 'read_data_file', 'file_examples',
+           'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
@@ -68,12 +69,40 @@ def read_traces(path: str | Path, # JSONL file: {"question": ..., "answer": "<re
 
 def trace_examples(task: Task, path: str | Path, n: int | None = None) -> Dataset:
     "Prompt/completion pairs from a traces file, formatted by `task` (its prompt and output format)."
-    traces = read_traces(path, n)
-    mul = bool(task.cfg.get('mul_tokens'))
-    return Dataset.from_dict({
-        'prompt': [task.prompt(t['question']) for t in traces],
-        'completion': [_completion(task.format.render(inject_mul_tokens(t['reasoning']) if mul else t['reasoning'], t['answer']))
-                       for t in traces]})
+    return file_examples(*read_data_file(path, task, n=n))
+
+# %% ../nbs/30_sft.ipynb #a099c973
+def read_data_file(path: str | Path,          # a save_task_dataset / rft_data folder, one of its .parquet files, or a traces .jsonl
+                   task: Task | None = None,  # the task of a traces file (its lines name none); a folder's sidecar names its own
+                   split: str = 'train',      # the split of a folder
+                   n: int | None = None,      # the first n rows (None: all)
+                  ) -> tuple[Task, Dataset]:
+    "The rows of a dataset file the lab wrote and the Task that prompts and scores them."
+    p = Path(path).expanduser()
+    if p.suffix == '.jsonl':
+        if task is None: raise LabError(f'{p} is a traces file, whose lines name no task: give the task that prompts and scores them')
+        mul = bool(task.cfg.get('mul_tokens'))
+        rows = [{**task._row({'question': t['question'], 'answer': t['answer'], 'solution': t['reasoning'], **dict.fromkeys(task.meta_columns)}),
+                 'completion': task.format.render(inject_mul_tokens(t['reasoning']) if mul else t['reasoning'], t['answer'])}
+                for t in read_traces(p, n)]
+        return task, Dataset.from_list(rows)
+    folder, split = (p.parent, p.stem) if p.suffix == '.parquet' else (p, split)
+    if not (folder/SIDECAR).exists():
+        raise LabError(f'{p} is not a dataset the lab wrote ({SIDECAR} missing): give a folder written by save_task_dataset '
+                       'or rft_data, one of its .parquet files, or a traces .jsonl')
+    saved = load_task_dataset(folder)
+    if split not in saved: raise LabError(f'{folder} has no {split!r} split (it has {sorted(saved)})')
+    ds = saved[split]
+    if not len(ds): raise LabError(f'{folder}: the {split} split is empty')
+    if n is not None:
+        if n > len(ds): raise LabError(f'{folder} has {len(ds)} {split} rows, {n} were asked for')
+        ds = ds.select(range(n))
+    return task_from_row(ds[0]), ds
+
+def file_examples(task: Task, rows: Dataset) -> Dataset:
+    "SFT pairs from a dataset file's rows: its `completion` column where it has one (RFT data, traces), else the task's reference completions."
+    comps = rows['completion'] if 'completion' in rows.column_names else [task.reference_completion(r) for r in rows]
+    return Dataset.from_dict({'prompt': rows['prompt'], 'completion': [_completion(c) for c in comps]})
 
 # %% ../nbs/30_sft.ipynb #1386093f
 class LabSFTTrainer(SFTTrainer):
@@ -105,6 +134,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               eval_samples: int | None = None,   # None: $EVAL_SAMPLES, else 100; 0: skip the evaluation
               traces_file: str | Path | None = None, # JSONL traces to train on instead of the task's solutions
               dataset: Dataset | None = None,    # prompt/completion pairs to train on instead (mixtures)
+              data_file: str | Path | None = None, # a dataset the lab wrote (`read_data_file`) to train on; its task is the run's
               output_dir: str | Path | None = None, # run directory (None: default_output_dir(stage))
               epochs: float = 1.0,               # passes over the data
               learning_rate: float = 2e-4,       # peak learning rate
@@ -130,19 +160,25 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
              ) -> dict:
     "Train a LoRA adapter with SFT, evaluate it, and write the run directory; returns a summary dict."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
+    key = 'prep_train_samples' if stage == 'prep' else 'train_samples'
+    if data_file is not None:
+        if dataset is not None or traces_file: raise LabError('give one of data_file, traces_file and dataset')
+        t, rows = read_data_file(data_file, t, n=resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, 0) or None)
+        log.info(f'training on {len(rows)} rows of {data_file} (task {t.name} {t.config})')
+        dataset = file_examples(t, rows)
     n_eval = resolve_count('eval_samples', eval_samples, SFT_DEFAULTS['eval_samples'])
     if batch_size % grad_accum: raise LabError(f'batch_size={batch_size} is not divisible by grad_accum={grad_accum}')
     spec = as_lora_spec(lora) or LoraSpec()
     rd = RunDir(output_dir or default_output_dir(stage))
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
     if dataset is None:
-        key = 'prep_train_samples' if stage == 'prep' else 'train_samples'
         n = resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, SFT_DEFAULTS[key])
         dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed)
     elif not {'prompt', 'completion'} <= set(dataset.column_names):
         raise LabError(f'dataset needs prompt and completion columns, it has {dataset.column_names}')
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=len(dataset),
-                  traces_file=str(traces_file) if traces_file else None, data_sha256=dataset_sha256(dataset), epochs=epochs,
+                  traces_file=str(traces_file) if traces_file else None,
+                  **({'data_file': str(data_file)} if data_file else {}), data_sha256=dataset_sha256(dataset), epochs=epochs,
                   learning_rate=learning_rate, batch_size=batch_size, grad_accum=grad_accum, max_length=max_length,
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
                   lora=asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
