@@ -7,18 +7,19 @@ from __future__ import annotations
 import datetime as dt, json, math, shutil, time, uuid
 from collections import defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, Optional
 
 import pyarrow as pa, pyarrow.parquet as pq
 from datasets import Dataset
 
-from .core import LabError, atomic_write, check_same_params, get_logger, read_json, write_json, write_text
+from .core import (LabError, RunDir, atomic_write, check_same_params, get_logger, notebook_params, read_json,
+                                 start_run, write_json, write_text)
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, task_from_row
 from .rewards import total_reward
-from .evaluation import pass_at_k
-from .training import dataset_sha256, default_output_dir
+from .evaluation import evaluate, pass_at_k
+from .training import EVAL_SAMPLES, dataset_sha256, default_output_dir, resolve_count
 from .sft import read_data_file, read_traces, train_sft
 from .grpo import reward_setup
 
@@ -276,8 +277,14 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         model = str(d)
         rounds.append(dict(round=c + 1, model=model, rollout={k_: v for k_, v in ro.items() if k_ != 'params'}, kept=kept,
                            trained=sft.get('train'), budget=dict(budget)))
-    final = dict(model=model, rounds=rounds, budget=budget, evaluation=(read_json(Path(model)/'metrics.json').get('rft')
-                                                                          if model != str(base_model) else None))
+    n_eval = resolve_count('eval_samples', eval_samples, EVAL_SAMPLES)
+    ev = read_json(Path(model)/'metrics.json').get('rft') if (Path(model)/'metrics.json').exists() else None
+    if ev is None and n_eval:     # the last round kept nothing: the model it ends with is evaluated here
+        log.info(f'evaluating the final model {model}: the last round trained nothing')
+        ev = evaluate(model, t, n=n_eval, output_dir=out/'final_eval', stage='rft', max_new_tokens=eval_max_new_tokens,
+                      seed=seed, progress=progress)
+    if ev and chunks > 1: RunDir(out).update_metrics({'rft': ev})      # the experiment's table reads it there
+    final = dict(model=model, rounds=rounds, budget=budget, evaluation=ev)
     write_json(out/'rft_rounds.json', final)
     return final
 

@@ -20,7 +20,7 @@ log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
 __all__ = ['log', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'execute_run', 'run_experiment',
-           'results_rows', 'results_markdown', 'aggregate', 'main']
+           'results_rows', 'results_markdown', 'trace_stats', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -165,7 +165,8 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
 
 # %% ../nbs/70_runs.ipynb #4b535720
 def _method(nb: str) -> str:
-    return 'sft' if '_sft' in nb else 'grpo' if '_grpo' in nb else 'curriculum' if 'curriculum' in nb else 'eval'
+    return ('sft' if '_sft' in nb else 'grpo' if '_grpo' in nb else 'rft' if '_rft' in nb else 'curriculum' if 'curriculum' in nb
+            else 'eval')
 
 def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
     "The results table: one row per (run, evaluation)."
@@ -183,7 +184,7 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
             llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
             rows.append({'run': r.name, 'method': _method(r.notebook.name), 'evaluation': key,
                          'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
-                         'task': ev.get('task', ''), 'train_samples': p.get('train_samples', '') if train else '',
+                         'task': ev.get('task', ''), 'stage': p.get('stage', ''), 'train_samples': p.get('train_samples', '') if train else '',
                          'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
                          'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
                          'answer_proportion': round(ev.get('answer_proportion', 0), 4),
@@ -201,22 +202,35 @@ def results_markdown(rows: Sequence[dict]) -> str:
                      f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
     return '\n'.join(lines) + '\n'
 
+def trace_stats(runs: Sequence[RunSpec]) -> dict:
+    "Run name -> the stats of the traces it wrote (`rft.generate_traces`' six fields)."
+    out = {}
+    for r in runs:
+        f = Path(r.parameters.get('output_dir') or '.')/'traces.stats.json'
+        if r.parameters.get('output_dir') and f.exists():
+            out[r.name] = {k: v for k, v in read_json(f).items() if k not in ('output_file', 'params')}
+    return out
+
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     "Write results.csv / results.md and the plots for an experiment; returns the summary."
     out: Path = info['output_dir']
-    rows = results_rows(runs)
+    rows, traces = results_rows(runs), trace_stats(runs)
+    md = (results_markdown(rows) if rows else '') + ''.join(
+        f"\n- traces `{k}`: {v['grpo_successes']}/{v['total_samples']} problems from the model (success rate {v['success_rate']:.3f}, "
+        f"{v['avg_attempts_for_successes']:.2f} attempts per success, {v['avg_attempts_overall']:.2f} overall), "
+        f"{v['fallback_count']} reference solutions\n" for k, v in traces.items())
     plots = []
     if rows:
         write_csv(out/'results.csv', rows)
-        write_text(out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{results_markdown(rows)}")
+        write_text(out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{md}")
     for r in runs:
         d = r.parameters.get('output_dir')
         if d and (Path(d)/'train_log.csv').exists():
             plot_training(d, out/'plots'/f'{r.name}_training.png'); plots.append(str(out/'plots'/f'{r.name}_training.png'))
-    budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '']
+    budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '' and x['stage'] != 'prep']
     if len({x['train_samples'] for x in budget}) > 1:
         plot_budget(budget, out/'plots'/'budget.png'); plots.append(str(out/'plots'/'budget.png'))
-    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'markdown': results_markdown(rows) if rows else '',
+    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'markdown': md,
             'plots': plots, 'notebooks': str(out/'notebooks')}
 
 # %% ../nbs/70_runs.ipynb #f77b6820
