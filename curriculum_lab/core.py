@@ -5,18 +5,18 @@
 # %% ../nbs/00_core.ipynb #5753959c
 from __future__ import annotations
 import contextlib, csv, datetime as dt, fcntl, hashlib, io, json, logging, math, os, platform, random, re
-import socket, subprocess, sys, tempfile, time, types, typing, uuid
+import shutil, socket, subprocess, sys, tempfile, time, types, typing, uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
 # %% auto #0
-__all__ = ['TRACKED_PACKAGES', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'to_jsonable', 'write_text', 'write_json',
-           'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything', 'available_cores', 'set_threads',
-           'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir', 'read_train_log',
-           'running_mean', 'save_png', 'Run', 'start_run', 'fingerprint', 'param_diff', 'check_same_params',
-           'notebook_params']
+__all__ = ['TRACKED_PACKAGES', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir', 'to_jsonable', 'write_text',
+           'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything', 'available_cores',
+           'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir',
+           'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint', 'param_diff',
+           'check_same_params', 'notebook_params']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -65,6 +65,20 @@ def atomic_write(path: str | Path, # final file name
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+# %% ../nbs/00_core.ipynb #0465cba8
+@contextlib.contextmanager
+def atomic_dir(path: str | Path, # final folder name
+              ):
+    "Context manager yielding a new folder whose content replaces the folder `path` only if the block succeeds."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp-{uuid.uuid4().hex[:6]}')
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        if path.exists(): shutil.rmtree(path)
+        tmp.rename(path)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #165a833a
 def to_jsonable(o: Any) -> Any:
@@ -285,7 +299,9 @@ def save_png(fig,                     # a matplotlib Figure
     return fig
 
 # %% ../nbs/00_core.ipynb #c36d141f
-def _now() -> str: return dt.datetime.now().astimezone().isoformat(timespec='seconds')
+def now_iso() -> str:
+    "The local time with its offset, to the second (ISO 8601), as run records write it."
+    return dt.datetime.now().astimezone().isoformat(timespec='seconds')
 
 @dataclass
 class Run:
@@ -308,7 +324,7 @@ class Run:
                error: str | None = None,         # error message when failed
                **extra) -> dict:
         "Record the end of the run and return the final record."
-        self.record.update(status=status, finished=_now(), duration_s=round(time.monotonic() - self._t0, 3), **extra)
+        self.record.update(status=status, finished=now_iso(), duration_s=round(time.monotonic() - self._t0, 3), **extra)
         if error: self.record['error'] = error
         self.save()
         return self.record
@@ -331,7 +347,7 @@ def start_run(output_dir: str | Path, # the run directory
     run_id = run_id or make_run_id(stage)
     prev = rd.read_run() if rd.run_json_path.exists() else {}
     history = prev.get('history', []) + ([{k: prev.get(k) for k in ('run_id', 'stage', 'status', 'started', 'finished')}] if prev else [])
-    rec = {'run_id': run_id, 'stage': stage, 'status': 'running', 'started': _now(), 'seed': seed,
+    rec = {'run_id': run_id, 'stage': stage, 'status': 'running', 'started': now_iso(), 'seed': seed,
            'params': to_jsonable(params), 'output_dir': str(rd.path.resolve()), **provenance(),
            'command': ' '.join(sys.argv)}
     if history: rec['history'] = history[-20:]

@@ -21,8 +21,9 @@ from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .sft import read_data_file
 from .rewards import combine_rewards, total_reward
-from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir,
-                                     load_for_training, planned_steps, resolve_count, run_training, trl_args)
+from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
+                                     default_output_dir, load_for_training, planned_steps, resolve_count,
+                                     run_training, trl_args)
 
 log = get_logger('curriculum_lab.grpo')
 
@@ -142,7 +143,7 @@ def shuffle_groups(batch: dict,  # TRL's generation batch: tensors and lists, ea
         return v[perm] if isinstance(v, torch.Tensor) else [v[i] for i in perm]
     return {key: permute(v) for key, v in batch.items()}
 
-class LabGRPOTrainer(GRPOTrainer):
+class LabGRPOTrainer(NewTokenRows, GRPOTrainer):
     "TRL's `GRPOTrainer` computing each distinct prompt once per forward pass, and logging per-step time and the lab rollouts' counts."
     def __init__(self, *args, share_prompts: bool = True, recompute: bool = False, **kw):
         super().__init__(*args, **kw)
@@ -236,6 +237,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                max_steps: int = -1,                # -1: epochs decide
                epochs: float = 1.0,
                learning_rate: float = 5e-5,
+               token_lr: float = TOKEN_LR,         # peak learning rate of new token rows (`training.NewTokenRows`)
                beta: float = 0.0,                  # KL coefficient
                loss_type: str = 'dapo',            # TRL's: grpo | dapo | dr_grpo | bnpo | ...
                scale_rewards: str = 'group',       # group | batch | none
@@ -292,7 +294,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                   **({'data_file': str(data_file)} if data_file else {}),
                   data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, prompts_per_step=prompts_per_step,
                   micro_batch=mb, generation_batch_size=generation_batch_size, max_steps=max_steps, epochs=epochs,
-                  learning_rate=learning_rate, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,
+                  learning_rate=learning_rate, token_lr=token_lr, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,
                   mask_truncated_completions=mask_truncated_completions, num_iterations=num_iterations,
                   temperature=temperature, top_p=top_p, top_k=top_k, max_completion_length=max_completion_length,
                   share_prompts=share_prompts, recompute=recompute, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
@@ -319,6 +321,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                                  callbacks=cbs, rollout_func=roll,   # Unsloth patches the loss pass itself
                                  share_prompts=share_prompts and getattr(model, 'lab_info', {}).get('backend') != 'unsloth',
                                  recompute=recompute)
+        trainer.token_lr = token_lr
         return model, tok, trainer, {'adapter': how, 'rollouts': 'lab' if lab else 'trl',
                                      'data': {'examples': n, 'rewards': weights}}
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/45_rft.ipynb #bbcefcca
 from __future__ import annotations
-import datetime as dt, json, math, shutil, time, uuid
+import json, math, shutil, time
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence, Optional
@@ -12,8 +12,8 @@ from typing import Sequence, Optional
 import pyarrow as pa, pyarrow.parquet as pq
 from datasets import Dataset
 
-from .core import (LabError, RunDir, atomic_write, check_same_params, get_logger, notebook_params, read_json,
-                                 start_run, write_json, write_text)
+from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params, get_logger, notebook_params,
+                                 now_iso, read_json, start_run, write_json, write_text)
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, task_from_row
@@ -69,10 +69,16 @@ def score_rollouts(task: Task, weights: dict[str, float],   # reward name -> wei
 # %% ../nbs/45_rft.ipynb #6fb17134
 ROLLOUT_FILE, SUMMARY_FILE, PARAMS_FILE, PARTS = 'rollout.parquet', 'rollout_summary.json', 'rollout.json', 'rollout_parts'
 
-def _now() -> str: return dt.datetime.now().astimezone().isoformat(timespec='seconds')
-
 def _write_parquet(table: pa.Table, path: Path) -> None:
     with atomic_write(path, 'wb') as f: pq.write_table(table, f)
+
+def _parts(folder: Path, rows: int, size: int, suffix: str, label: str) -> tuple[list, object, list]:
+    "Chunk starts, the part file of chunk i, and the chunks not written yet (a resumed run says how far it had got)."
+    starts = list(range(0, rows, size))
+    part = lambda i: folder/f'part-{i:05d}{suffix}'
+    todo = [i for i in range(len(starts)) if not part(i).exists()]
+    if len(todo) < len(starts): log.info(f'{label}: resuming, {len(starts) - len(todo)} of {len(starts)} parts already written')
+    return starts, part, todo
 
 def rollout_summary(rows: Sequence[dict]) -> dict:
     "pass@1 and pass@k (strict and lenient), the histogram of correct samples per prompt, mean reward, tokens, truncation."
@@ -123,12 +129,9 @@ def rollout(model,                          # name, path, run directory, or a lo
         if (out/ROLLOUT_FILE).exists() and (out/SUMMARY_FILE).exists():
             log.info(f'{out} already holds this rollout: returning its summary (overwrite=True samples again)')
             return read_json(out/SUMMARY_FILE)
-    else: write_json(out/PARAMS_FILE, {'params': params, 'started': _now()})
+    else: write_json(out/PARAMS_FILE, {'params': params, 'started': now_iso()})
     parts.mkdir(parents=True, exist_ok=True)
-    starts = list(range(0, len(ds), chunk_prompts))
-    part = lambda i: parts/f'part-{i:05d}.parquet'
-    todo = [i for i in range(len(starts)) if not part(i).exists()]
-    if len(todo) < len(starts): log.info(f'{out}: resuming, {len(starts) - len(todo)} of {len(starts)} chunks already written')
+    starts, part, todo = _parts(parts, len(ds), chunk_prompts, '.parquet', str(out))
     if todo:
         mdl, tok = model if isinstance(model, (tuple, list)) else load_model(model, merge=True)
         t0, ntok = time.monotonic(), 0
@@ -212,19 +215,14 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
                 for r in kept]
     ds = Dataset.from_list(out_rows)
     splits = ds.train_test_split(test_size=val_size, seed=seed) if val_size else {'train': ds}
-    out = Path(output_dir); tmp = out.with_name(f'.{out.name}.tmp-{uuid.uuid4().hex[:6]}')
-    tmp.mkdir(parents=True)
-    try:
+    out, t = Path(output_dir), task_from_row(out_rows[0])
+    options = dict(max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup, keep_context=keep_context,
+                   val_size=val_size, max_tokens=max_tokens, drop_truncated=drop_truncated, lenient=lenient, seed=seed)
+    with atomic_dir(out) as tmp:
         for s, d in splits.items(): d.to_parquet(str(tmp/f'{s}.parquet'))
-        t = task_from_row(out_rows[0])
-        options = dict(max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup, keep_context=keep_context,
-                       val_size=val_size, max_tokens=max_tokens, drop_truncated=drop_truncated, lenient=lenient, seed=seed)
         write_json(tmp/SIDECAR, {'task': t.name, 'config': t.config, 'seed': seed, 'counts': {s: len(d) for s, d in splits.items()},
-                                 'columns': ds.column_names, 'created': _now(),
+                                 'columns': ds.column_names, 'created': now_iso(),
                                  'rft': {'rollout': str(src), 'options': options, **st, 'prompts_kept': len({r['index'] for r in kept})}})
-        if out.exists(): shutil.rmtree(out)
-        tmp.rename(out)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
     res = read_json(out/SIDECAR)['rft'] | {'rows': {s: len(d) for s, d in splits.items()}, 'output_dir': str(out)}
     log.info(f"rft_data: {res['rows']} rows from {res['prompts_kept']} of {st['prompts']} prompts -> {out}")
     return res
@@ -333,11 +331,8 @@ def generate_traces(model,                         # name, path, run directory (
         return st
     parts.mkdir(parents=True, exist_ok=True)
     if (parts/PARAMS_FILE).exists(): check_same_params(read_json(parts/PARAMS_FILE)['params'], params, str(out))
-    else: write_json(parts/PARAMS_FILE, {'params': params, 'started': _now()})
-    starts = list(range(0, len(ds), batch_size))
-    part = lambda i: parts/f'part-{i:05d}.jsonl'
-    todo = [i for i in range(len(starts)) if not part(i).exists()]
-    if len(todo) < len(starts): log.info(f'{out}: resuming, {len(starts) - len(todo)} of {len(starts)} batches already written')
+    else: write_json(parts/PARAMS_FILE, {'params': params, 'started': now_iso()})
+    starts, part, todo = _parts(parts, len(ds), batch_size, '.jsonl', str(out))
     if todo:
         mdl, tok = model if isinstance(model, (tuple, list)) else load_model(model, merge=True)
         t0 = time.monotonic()

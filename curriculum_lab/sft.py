@@ -17,8 +17,9 @@ from .core import LabError, RunDir, get_device, get_logger, notebook_params, rea
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
 from .evaluation import evaluate
-from .training import (EVAL_SAMPLES, TrainingJob, dataset_sha256, default_output_dir, load_for_training,
-                                     planned_steps, resolve_count, run_training, trl_args)
+from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
+                                     default_output_dir, load_for_training, planned_steps, resolve_count,
+                                     run_training, trl_args)
 
 log = get_logger('curriculum_lab.sft')
 
@@ -105,7 +106,7 @@ def file_examples(task: Task, rows: Dataset) -> Dataset:
     return Dataset.from_dict({'prompt': rows['prompt'], 'completion': [_completion(c) for c in comps]})
 
 # %% ../nbs/30_sft.ipynb #1386093f
-class LabSFTTrainer(SFTTrainer):
+class LabSFTTrainer(NewTokenRows, SFTTrainer):
     "`SFTTrainer` with the model's own causal-LM loss on CPU (faster there than TRL's fused head, same losses)."
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.args.use_cpu:
@@ -138,6 +139,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               output_dir: str | Path | None = None, # run directory (None: default_output_dir(stage))
               epochs: float = 1.0,               # passes over the data
               learning_rate: float = 2e-4,       # peak learning rate
+              token_lr: float = TOKEN_LR,        # peak learning rate of new token rows (`training.NewTokenRows`)
               batch_size: int = 8,               # examples per optimizer step (per device x accumulation)
               grad_accum: int = 1,               # gradient accumulation steps (batch_size is split into them)
               max_length: int = 512,             # tokens per example
@@ -179,7 +181,8 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=len(dataset),
                   traces_file=str(traces_file) if traces_file else None,
                   **({'data_file': str(data_file)} if data_file else {}), data_sha256=dataset_sha256(dataset), epochs=epochs,
-                  learning_rate=learning_rate, batch_size=batch_size, grad_accum=grad_accum, max_length=max_length,
+                  learning_rate=learning_rate, token_lr=token_lr, batch_size=batch_size, grad_accum=grad_accum,
+                  max_length=max_length,
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
                   lora=asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens)
@@ -193,6 +196,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                        lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio, weight_decay=weight_decay,
                        max_length=max_length, logging_steps=max(1, steps // 50), completion_only_loss=True)
         trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok, callbacks=cbs)
+        trainer.token_lr = token_lr
         return model, tok, trainer, {'adapter': how, 'data': stats}
     job = TrainingJob('sft', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(rd.path)),
                       eval_samples=n_eval, seed=seed,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_tasks.ipynb #2d7bcbb0
 from __future__ import annotations
-import datetime as dt, functools, hashlib, json, math, random, re, shutil, uuid
+import functools, hashlib, json, math, random, re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import datasets
 from datasets import Dataset, DatasetDict
 
-from .core import LabError, get_logger, read_json, write_json
+from .core import LabError, atomic_dir, get_logger, now_iso, read_json, write_json
 
 log = get_logger('curriculum_lab.tasks')
 
@@ -368,17 +368,11 @@ def save_task_dataset(task: Task, path: str | Path, # target folder
     "Generate and save `task`'s train/test splits as Parquet with a JSON sidecar; returns the folder."
     path = Path(path)
     splits = {'train': task.make_dataset(n_train, 'train', seed), 'test': task.make_dataset(n_test, 'test', seed)}
-    tmp = path.with_name(f'.{path.name}.tmp-{uuid.uuid4().hex[:6]}')
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_dir(path) as tmp:
         for s, d in splits.items(): d.to_parquet(str(tmp/f'{s}.parquet'))
         write_json(tmp/SIDECAR, {'task': task.name, 'config': task.config, 'seed': seed,
                                  'counts': {s: len(d) for s, d in splits.items()},
-                                 'columns': splits['train'].column_names,
-                                 'created': dt.datetime.now().astimezone().isoformat(timespec='seconds')})
-        if path.exists(): shutil.rmtree(path)
-        tmp.rename(path)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
+                                 'columns': splits['train'].column_names, 'created': now_iso()})
     return path
 
 def load_task_dataset(path: str | Path, # folder written by `save_task_dataset`

@@ -24,9 +24,9 @@ from .evaluation import evaluate
 log = get_logger('curriculum_lab.training')
 
 # %% auto #0
-__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'resolve_count', 'default_output_dir', 'dataset_sha256', 'TrainLog',
-           'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
-           'load_for_training', 'TrainingJob', 'run_training']
+__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'resolve_count', 'default_output_dir', 'dataset_sha256',
+           'TrainLog', 'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
+           'NewTokenRows', 'load_for_training', 'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -147,6 +147,21 @@ def return_freed_memory(threshold: int = 1 << 20) -> bool:
     try: import ctypes; return bool(ctypes.CDLL('libc.so.6').mallopt(-3, threshold))   # -3: M_MMAP_THRESHOLD
     except (OSError, AttributeError): return False
 
+
+# %% ../nbs/26_training.ipynb #7dd20b36
+TOKEN_LR = 1e-2   # learning rate of new token rows (`NewTokenRows`)
+
+class NewTokenRows:
+    "Trainer mixin: the embedding rows of new tokens (peft's `trainable_tokens_delta`) train at `token_lr` in a group of their own."
+    token_lr: float | None = TOKEN_LR
+    def create_optimizer(self, model=None):
+        opt = super().create_optimizer(model)
+        rows = [p for n, p in (model or self.model).named_parameters() if p.requires_grad and 'trainable_tokens_delta' in n]
+        if self.token_lr and rows and not any(g.get('lab_token_rows') for g in opt.param_groups):
+            ids = {id(p) for p in rows}
+            for g in opt.param_groups: g['params'] = [p for p in g['params'] if id(p) not in ids]
+            opt.add_param_group({'params': rows, 'lr': self.token_lr, 'weight_decay': 0.0, 'lab_token_rows': True})
+        return opt
 
 # %% ../nbs/26_training.ipynb #cb24a302
 def load_for_training(base_model: str,        # lab model name, HF folder or a run directory

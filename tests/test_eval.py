@@ -35,6 +35,13 @@ def test_tiny_model_in_seconds(tmp_path):
     m, rows = _check_run_dir(out, 'tiny_eval', 12)
     assert 'accuracy_by_level' in m and set(rows[0]) >= {'prompt', 'completion', 'extracted', 'reference', 'correct', 'tokens', 'truncated', 'level'}
 
+def test_seed001_environment_variables(tmp_path, monkeypatch):
+    "Without eval_samples and output_dir, EVAL_SAMPLES and OUTPUT_DIR decide, as for the trainers: OUTPUT_DIR/<stage>_eval."
+    monkeypatch.setenv('EVAL_SAMPLES', '5'); monkeypatch.setenv('OUTPUT_DIR', str(tmp_path/'outputs'))
+    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters={'model_path': 'tiny', 'stage': 'base', 'max_new_tokens': 8},
+                        progress_bar=False, kernel_name='python3', cwd=str(tmp_path))
+    _check_run_dir(tmp_path/'outputs'/'base_eval', 'base', 5)
+
 def test_unknown_parameter_is_an_error(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['eval_sample'\]"):
         _run(tmp_path, eval_sample=8)
