@@ -21,7 +21,7 @@ from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
 from .tasks import Task, get_task
 from .sft import read_data_file
 from .rewards import combine_rewards, total_reward
-from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
+from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
                                      run_training, trl_args)
 
@@ -237,7 +237,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                max_steps: int = -1,                # -1: epochs decide
                epochs: float = 1.0,
                learning_rate: float = 5e-5,
-               token_lr: float = TOKEN_LR,         # peak learning rate of new token rows (`training.NewTokenRows`)
+               token_lr: float | None = None,      # new token rows' own rate (`training.NewTokenRows`); None: learning_rate
                beta: float = 0.0,                  # KL coefficient
                loss_type: str = 'dapo',            # TRL's: grpo | dapo | dr_grpo | bnpo | ...
                scale_rewards: str = 'group',       # group | batch | none
