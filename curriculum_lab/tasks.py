@@ -93,8 +93,9 @@ class OutputFormat:
         if not isinstance(text, str) or not text: return None
         return self.extract(text) or last_json_output(text) or last_number(text)
     def is_exact(self, text: str) -> bool:
-        "True when the whole completion has exactly this format (and an answer in it)."
-        return bool(text) and bool(re.match(self.full_pattern, text, re.S)) and self.extract(text) is not None
+        "True when the whole completion has exactly this format: each marker once, and an answer in it."
+        return (bool(text) and bool(re.match(self.full_pattern, text, re.S)) and all(text.count(m) == 1 for m in self.markers)
+                and self.extract(text) is not None)
     def thinking(self, text: str) -> str:
         "The reasoning part of a completion: what comes before the first marker."
         return text.split(self.markers[0])[0] if self.markers else text
@@ -107,7 +108,7 @@ class WorkingOutFormat(OutputFormat):
     def render(self, solution, answer): return f'<start_working_out>{solution.strip()}<end_working_out><SOLUTION>{answer}</SOLUTION>'
     def extract(self, text):
         m = re.findall(r'<SOLUTION>(.*?)</SOLUTION>', text, flags=re.S) if isinstance(text, str) else []
-        return m[-1].strip() if m else None
+        return (m[-1].strip() or None) if m else None      # an empty <SOLUTION></SOLUTION> is no answer
     def thinking(self, text):
         m = re.search(r'<start_working_out>(.*?)<end_working_out>', text or '', re.S)
         return m[1] if m else ''
