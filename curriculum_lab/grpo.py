@@ -49,9 +49,11 @@ def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, flo
 # %% ../nbs/40_grpo.ipynb #fddbfb45
 ANSWER_COLUMNS = ('question', 'solution', 'completion', 'sample', 'tokens', 'truncated', 'extracted', 'correct', 'correct_lenient', 'reward')
 
-def prompt_rows(ds: Dataset, # rows of a task dataset, RFT data or a rollout
+def prompt_rows(ds: Dataset,          # rows of a task dataset, RFT data or a rollout
+                dedup: bool = True,  # one row per distinct prompt (a rollout or RFT data repeats them)
                ) -> Dataset:
-    "One row per distinct prompt, without the columns of a worked answer (solution, completion, its scores): what GRPO trains on."
+    "The rows without the columns of a worked answer (solution, completion, its scores): what GRPO trains on."
+    if not dedup: return ds.remove_columns([c for c in ANSWER_COLUMNS if c in ds.column_names])
     seen, keep = set(), []
     for i, p in enumerate(ds['prompt']):
         key = json.dumps(p, sort_keys=True, ensure_ascii=False)
@@ -61,7 +63,7 @@ def prompt_rows(ds: Dataset, # rows of a task dataset, RFT data or a rollout
 
 def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
     "`n` training prompts with the columns the rewards need."
-    return prompt_rows(task.make_dataset(n, split='train', seed=seed))
+    return prompt_rows(task.make_dataset(n, split='train', seed=seed), dedup=False)   # a task's repeats are its sampling
 
 # %% ../nbs/40_grpo.ipynb #bacb7af9
 def group_has_signal(rewards: Sequence[float], # the rewards of one prompt's completions
