@@ -49,16 +49,16 @@ def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, flo
 # %% ../nbs/40_grpo.ipynb #fddbfb45
 ANSWER_COLUMNS = ('question', 'solution', 'completion', 'sample', 'tokens', 'truncated', 'extracted', 'correct', 'correct_lenient', 'reward')
 
+def _key(prompt) -> str: return json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+
 def prompt_rows(ds: Dataset,          # rows of a task dataset, RFT data or a rollout
                 dedup: bool = True,  # one row per distinct prompt (a rollout or RFT data repeats them)
                ) -> Dataset:
     "The rows without the columns of a worked answer (solution, completion, its scores): what GRPO trains on."
-    if not dedup: return ds.remove_columns([c for c in ANSWER_COLUMNS if c in ds.column_names])
-    seen, keep = set(), []
-    for i, p in enumerate(ds['prompt']):
-        key = json.dumps(p, sort_keys=True, ensure_ascii=False)
-        if key not in seen: seen.add(key); keep.append(i)
-    if len(keep) < len(ds): ds = ds.select(keep)
+    if dedup:
+        first = {}
+        for i, p in enumerate(ds['prompt']): first.setdefault(_key(p), i)
+        if len(first) < len(ds): ds = ds.select(sorted(first.values()))
     return ds.remove_columns([c for c in ANSWER_COLUMNS if c in ds.column_names])
 
 def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
@@ -70,8 +70,6 @@ def group_has_signal(rewards: Sequence[float], # the rewards of one prompt's com
                      tol: float = 1e-6) -> bool:
     "True when a group's rewards are not all equal (otherwise every advantage in it is zero: no gradient)."
     return max(rewards) - min(rewards) > tol
-
-def _key(prompt) -> str: return json.dumps(prompt, sort_keys=True, ensure_ascii=False)
 
 class LabRollouts:
     "TRL's `rollout_func`: completions through the lab's `generate`, scored by the run's rewards, groups without signal replaced."
