@@ -2,7 +2,7 @@
 #   make demo      create .venv, install, run papermill_runs/demo.yaml on the embedded model (~10 min)
 #   make test      create .venv if needed, install, run every check and test (what CI runs)
 #   make lab       JupyterLab in nbs/ with the package importable
-#   make docs      static site of the notebooks in _site/ (offline: mkdocs, not Quarto)
+#   make docs      static site of the notebooks, with their outputs, in _site/ (offline: mkdocs, not Quarto)
 #   make bench     generation throughput vs the fp32 matmul roofline
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -21,7 +21,7 @@ export HF_DATASETS_OFFLINE=1
 export PYTHONDONTWRITEBYTECODE=1
 export NO_MKDOCS_2_WARNING=1
 
-.PHONY: help install hooks demo test check check-clean check-export check-readme nbtest pytest docs lab bench export readme clean
+.PHONY: help install browser hooks demo test check check-clean check-export check-readme nbtest pytest docs lab bench export readme clean
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# //'
@@ -42,6 +42,12 @@ endif
 
 install: $(STAMP) hooks  ## idempotent: returns at once when nothing changed
 
+# Debian's Chromium and ChromeDriver, for the docs' browser check (tests/test_docs.py); apt-get needs root.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "make browser: run as root, or: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
 hooks:
 	@if [ -d .git ] && [ "$$(git config core.hooksPath)" != .githooks ]; then \
 	  git config core.hooksPath .githooks && echo "git hooks: .githooks (pre-commit: make check, pre-push: + nbtest)"; fi
@@ -49,7 +55,7 @@ hooks:
 demo: install  ## base eval -> prep SFT -> GRPO -> final eval on the embedded model (papermill_runs/demo.yaml)
 	$(PY) -m curriculum_lab.runs papermill_runs/demo.yaml
 
-test: install
+test: install browser
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory nbtest
 	$(MAKE) --no-print-directory pytest
@@ -67,15 +73,16 @@ check-export: $(STAMP)
 check-readme: $(STAMP)
 	$(PY) tools/nb_readme.py --check
 
+# nbdev_test's run (same runner, flags and parallelism) that also keeps each executed notebook for the docs
 nbtest: $(STAMP)
-	$(VENV)/bin/nbdev_test --n_workers 2 --timing
+	$(PY) tools/nbrun.py --n_workers 2 --timing
 
 pytest: $(STAMP)
 	@$(PY) -m pytest tests/ -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "FAILED: pytest collected no tests from tests/ (a test run must run tests)"; exit 1; fi; exit $$rc
 
-docs: $(STAMP)
-	$(VENV)/bin/mkdocs build --strict --quiet --site-dir _site && echo "docs: _site/index.html"
+docs: $(STAMP)  ## pages from the executed notebooks (runs only those without a fresh copy), results from papermill_runs/out
+	$(PY) tools/docs.py --site _site
 
 lab: install
 	cd nbs && ../$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -18,7 +18,8 @@ from .tasks import Task, get_task
 log = get_logger('curriculum_lab.evaluation')
 
 # %% auto #0
-__all__ = ['log', 'GROUP_MAX_VALUES', 'wilson_interval', 'pass_at_k', 'compute_metrics', 'metrics_from_csv', 'evaluate']
+__all__ = ['log', 'GROUP_MAX_VALUES', 'wilson_interval', 'pass_at_k', 'compute_metrics', 'metrics_from_csv', 'evaluate',
+           'metrics_table']
 
 # %% ../nbs/25_evaluation.ipynb #7e57a1f9
 def wilson_interval(k: int,          # successes
@@ -152,4 +153,23 @@ def evaluate(model,                          # name, path, run directory, or a l
         rd.update_metrics({stage: m})
     return m
 
+
+
+# %% ../nbs/25_evaluation.ipynb #64c2db08
+def metrics_table(m: dict) -> 'pd.DataFrame':
+    "An evaluation's metrics as a table: one row per measure (value, and the 95 % interval where there is one)."
+    import pandas as pd
+    ci = lambda k: m.get(f'{k}_ci95') or [None, None]
+    rows = [('accuracy (strict)', m['accuracy'], *ci('accuracy')),
+            ('accuracy (lenient)', m['accuracy_lenient'], *ci('accuracy_lenient'))]
+    rows += [(name, m[k], None, None) for name, k in [('answer proportion', 'answer_proportion'),
+             ('thinking proportion', 'thinking_proportion'), ('truncation rate', 'truncation_rate'),
+             ('mean completion tokens', 'mean_completion_tokens')] if k in m]
+    for key, groups in m.items():
+        if key.startswith('accuracy_by_'):
+            rows += [(f"accuracy, {key[len('accuracy_by_'):]} = {g}", v['accuracy'], *v.get('ci95', [None, None]))
+                     for g, v in groups.items()]
+    t = pd.DataFrame(rows, columns=['measure', 'value', 'ci95_low', 'ci95_high']).set_index('measure')
+    t.attrs['n'] = m['n']
+    return t.round(4)
 
