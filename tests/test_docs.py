@@ -1,4 +1,4 @@
-"""The documentation site as a reader sees it: built as `make docs` builds it, served on 127.0.0.1, opened in headless
+"""The documentation site as a reader sees it (every module page opens with its API, figures render, nothing cut off): built as `make docs` builds it, served on 127.0.0.1, opened in headless
 Chromium (Debian's chromium + chromedriver, installed by `make browser`).
 
 Screenshots of the index, the plots page, a task page and the results page go to `_proc/screenshots/` for a developer to look at.
@@ -100,6 +100,11 @@ return {
                             && getComputedStyle(p).overflowX !== 'scroll').length,
   page_wider_than_window: document.documentElement.scrollWidth > window.innerWidth + 1,
   output_tables: document.querySelectorAll('article .jp-OutputArea table').length,
+  api: [...document.querySelectorAll('article .lab-api a')].map(a => ({
+      text: a.innerText, target: !!document.getElementById(decodeURIComponent(a.hash.slice(1))),
+      first: !document.querySelector('article .jp-OutputArea h3, article .jp-OutputArea h4')
+             || !!(a.compareDocumentPosition(document.querySelector('article .jp-OutputArea h3, article .jp-OutputArea h4'))
+                   & Node.DOCUMENT_POSITION_FOLLOWING)})),
   signatures: [...document.querySelectorAll('article .jp-OutputArea h3, article .jp-OutputArea h4')].map(h => h.innerText.replace(/[¶#]/g, '').trim()),
 };
 """
@@ -132,6 +137,11 @@ def test_pages_in_a_browser(site, browser):
         want = _public_exports(p)
         missing = [n for n in want if n not in info['signatures']]
         assert not missing, f'{p}: exported without a rendered signature: {missing}'
+        # the page opens with its API: every exported name's signature, before the first documented definition,
+        # each linked to its definition further down
+        listed = {a['text'].split('(')[0] for a in info['api']}
+        assert set(want) <= listed, f'{p}: not in the API table at the top: {sorted(set(want) - listed)}'
+        assert all(a['first'] and a['target'] for a in info['api']), f'{p}: API table misplaced or dangling: {info["api"][:3]}'
     assert seen['60_plots/']['figures'] >= 3
     assert seen['results/']['figures'] >= 1 and 'tiny_sft' in seen['results/']['text'], 'the results page lacks the run folder'
     assert seen['25_evaluation/']['output_tables'] >= 1, 'the evaluation page shows no metrics table'
@@ -145,3 +155,10 @@ def test_stream_output_is_squeezed_like_a_terminal():
     long = '\n'.join(f'line {i}' for i in range(100))
     out = docs.squeeze_stream(long, head=3, tail=2).split('\n')
     assert out == ['line 0', 'line 1', 'line 2', '... (95 lines) ...', 'line 98', 'line 99']
+
+
+def test_compact_signature_keeps_names_and_defaults():
+    code = "def f(\n    a:int, # first\n    b:str | None='x', # second\n    *, c:float=0.5, **kw,\n)->dict:\n"
+    assert docs.compact_signature('f', code) == "f(a, b='x', *, c=0.5, **kw)"
+    assert docs.compact_signature('Task.row', 'def row(\n    self, i:int=0\n):\n') == 'Task.row(i=0)'
+    assert docs.compact_signature('broken', 'not python(') == 'broken'

@@ -7,7 +7,8 @@
    training run of the docs' own.
 2. nbdev's notebook processors turn each copy into a page (`_proc/docs/`): `#| export`, `#| hide` and
    `#| default_exp` cells are dropped, a `show_doc` (signature and docstring) follows every exported name, the
-   remaining `#| ` directive lines are stripped, `show_doc` inputs hidden, progress-bar output collapsed.
+   remaining `#| ` directive lines are stripped, `show_doc` inputs hidden, progress-bar output collapsed; a module's
+   page opens with a table of its API (signature and first docstring line of every exported name, linked).
 3. A results page from run folders (`papermill_runs/out/*/results.md` and their plots, or `--results DIR`).
 4. `mkdocs build --strict` (mkdocs-jupyter renders the pages; Quarto, which nbdev_docs needs, is not offline).
 """
@@ -61,12 +62,59 @@ def procs():
             for_mkdocs]
 
 
+def compact_signature(name: str, code: str) -> str:
+    "`def f(a:int=1, # comment ...)->T:` as show_doc prints it -> `f(a=1, ...)`: names and defaults, no annotations."
+    import ast
+    try: f = ast.parse(code.strip() + '\n    ...').body[0]
+    except SyntaxError: return name
+    a = f.args
+    pos = a.posonlyargs + a.args
+    defaults = [None] * (len(pos) - len(a.defaults)) + a.defaults
+    short = lambda d: (lambda t: t if len(t) <= 24 else t[:21] + '...')(ast.unparse(d))
+    parts = [x.arg if d is None else f'{x.arg}={short(d)}' for x, d in zip(pos, defaults) if x.arg not in ('self', 'cls')]
+    if a.vararg: parts.append('*' + a.vararg.arg)
+    elif a.kwonlyargs: parts.append('*')
+    parts += [x.arg if d is None else f'{x.arg}={short(d)}' for x, d in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg: parts.append('**' + a.kwarg.arg)
+    return f"{name}({', '.join(parts)})"
+
+
+_SD = re.compile(r'^#{2,4} (?P<name>\S+)\s*\n+```python\n(?P<code>.*?)```(?P<rest>.*)', re.S | re.M)
+
+
+def _inline_code(s: str) -> str: return re.sub(r'`([^`]+)`', r'<code>\1</code>', s)
+
+
+def api_cell(nb, module: str):
+    "The page's API at a glance, right under its title: every exported name, its signature and docstring's first line."
+    import html
+    from execnb.nbio import mk_cell
+    rows = []
+    for c in nb.cells:
+        if c.cell_type != 'code' or not c.get('source', '').startswith('show_doc(') or not c.get('outputs'): continue
+        m = _SD.search(''.join(c.outputs[0].get('data', {}).get('text/markdown', '')))
+        if not m: continue
+        doc = re.search(r'^\*(.+)\*\s*$', m['rest'], re.M)
+        rows.append(f'<tr><td><a href="#{html.escape(m["name"].lower())}"><code>'
+                    f'{html.escape(compact_signature(m["name"], m["code"]))}</code></a></td>'
+                    f'<td>{_inline_code(html.escape(doc[1])) if doc else ""}</td></tr>')
+    if not rows: return None
+    return mk_cell(f'<div class="lab-api"><table><thead><tr><th>API of <code>curriculum_lab.{html.escape(module)}</code></th>'
+                   f'<th></th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>', 'markdown')
+
+
 def page(executed: Path, dest: Path):
-    "One executed notebook -> one page notebook."
+    "One executed notebook -> one page notebook (a module's page opens with its API table)."
     from execnb.nbio import read_nb, write_nb
     from nbdev.process import NBProcessor
+    from nbdev.processors import _default_exp
     nb = read_nb(executed)
+    module = _default_exp(nb)
     NBProcessor(nb=nb, procs=procs(), process=True)
+    api = api_cell(nb, module) if module else None
+    if api is not None:
+        first = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown'), -1)
+        nb.cells.insert(first + 1, api)
     nb.metadata.pop('curriculum_lab', None)
     write_nb(nb, dest)
 

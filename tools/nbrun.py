@@ -47,6 +47,12 @@ def run_nb(fn, skip_flags=(), out=OUT, showerr=True):
     # the copy keeps the title cell (FrontmatterProc would make it Quarto's YAML) and its directives (comments to
     # Python): tools/docs.py reads them when it builds the pages
     nb = NBProcessor(fn, procs=[populate_language, add_show_docs], rm_directives=False, process=True).nb
+    i = 0                                  # add_show_docs inserts a cell's names last-first: put them in source order
+    while i < len(nb.cells):
+        j = i
+        while j < len(nb.cells) and getattr(nb.cells[j], 'has_sd', False): j += 1
+        if j > i + 1: nb.cells[i:j] = nb.cells[i:j][::-1]
+        i = max(j, i + 1)
     if str2bool(fm.get('skip_exec', False)) or nb_lang(nb) != 'python': return True, 0.0
 
     def _no_eval(cell):                                    # nbdev.test.test_nb's rule
