@@ -6,7 +6,7 @@
 from __future__ import annotations
 import copy, os, re
 from pathlib import Path
-from typing import Any, Optional, Union, get_args, get_origin
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -198,7 +198,7 @@ class Curriculum(Strict):
     base_model: Optional[str] = None              # None: the embedded model
     format: Optional[str] = None
     seed: int = 0
-    lora: dict[str, Any] = {}                     # LoRA settings (models.LoraSpec keys)
+    lora: Union[dict[str, Any], Literal['none']] = {}  # LoRA settings (models.LoraSpec keys); 'none': full fine-tuning
     conditions: dict[str, Condition] = {'baseline': Condition()}
     eval: list[EvalSpec] = []
     stages: dict[str, Stage]

@@ -19,10 +19,10 @@ from .core import (LabError, cache_dir, file_lock, get_device, get_logger, read_
 log = get_logger('curriculum_lab.models')
 
 # %% auto #0
-__all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'embedded_gguf',
-           'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model', 'resolve_backend',
-           'add_special_tokens', 'LoraSpec', 'as_lora_spec', 'apply_lora', 'load_model', 'has_trainable_tokens',
-           'save_model']
+__all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'FULL_FINETUNE',
+           'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model',
+           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'as_lora_spec', 'apply_lora', 'load_model',
+           'has_trainable_tokens', 'save_model']
 
 # %% ../nbs/01_models.ipynb #0efdf145
 EMBEDDED_MODEL = 'smollm2-135m-instruct'
@@ -229,9 +229,11 @@ class LoraSpec:
     dropout: float = 0.0            # dropout on the LoRA input
     target_modules: Any = 'all-linear' # module names, or 'all-linear' for every linear projection
 
+FULL_FINETUNE = ('none', 'full')   # `lora` values that mean: no adapter, every weight trains
+
 def as_lora_spec(lora) -> LoraSpec | None:
-    "A `LoraSpec` from None/False (no adapter), True (the defaults), a dict of its fields, or a `LoraSpec`."
-    if lora is None or lora is False: return None
+    "A `LoraSpec` from None/False/'none' (no adapter), True (the defaults), a dict of its fields, or a `LoraSpec`."
+    if lora is None or lora is False or (isinstance(lora, str) and lora.lower() in FULL_FINETUNE): return None
     if lora is True: return LoraSpec()
     if isinstance(lora, LoraSpec): return lora
     if isinstance(lora, dict):
@@ -296,9 +298,10 @@ def load_model(name_or_path: str | Path = EMBEDDED_MODEL, # lab name, HF folder,
     if src.kind == 'adapter':
         saved = list(src.meta.get('special_tokens', []))
         missing = [t for t in special_tokens if t not in saved]
-        if missing and lora is None:
+        if missing and lora is None and not merge:
             raise LabError(f'the adapter in {src.path} was trained without the special tokens {missing}: '
-                           'pass lora=True (or a LoraSpec) to merge it and start a new adapter with them')
+                           'pass lora=True (or a LoraSpec) to merge it and start a new adapter with them, '
+                           'or merge=True for a plain model they are added to')
         base, tok = load_model(src.meta['base_model'], backend='hf', dtype=dtype, device=device)
         if isinstance(base, PeftModel): base = base.merge_and_unload()   # an adapter stacked on an adapter
         add_special_tokens(base, tok, saved)                               # same order -> same ids and rows
@@ -308,7 +311,7 @@ def load_model(name_or_path: str | Path = EMBEDDED_MODEL, # lab name, HF folder,
         if lora is None and not merge: return model, tok
         if merge and trainable: raise LabError('merge=True gives a plain model for inference: it cannot also be trainable')
         model = model.merge_and_unload()
-        if lora is None:
+        if lora is None and not missing:
             model.lab_info = {**src.meta, 'backend': 'hf', 'loaded_from': src.path, 'merged': True}
             return model, tok
         model.lab_info = {'base_model': src.path, 'base_merged': True, 'special_tokens': saved, 'backend': 'hf'}

@@ -14,7 +14,7 @@ from transformers import Trainer, TrainerCallback
 from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
-from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
+from .models import EMBEDDED_MODEL, FULL_FINETUNE, LoraSpec, as_lora_spec
 from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
@@ -147,7 +147,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               warmup_ratio: float = 0.0,         # share of steps with a rising learning rate
               weight_decay: float = 0.0,
               lr_scheduler: str = 'linear',      # transformers scheduler name
-              lora: LoraSpec | dict | None = None, # LoRA settings of a new adapter (default LoraSpec())
+              lora: LoraSpec | dict | str | None = None, # LoRA settings of a new adapter (None: LoraSpec()); 'none': full fine-tuning
               special_tokens: Sequence[str] = (), # tokens to add besides the task's own
               save_steps: int = 0,               # checkpoint interval in steps (0: about ten per run)
               seed: int = 0,                     # data and training seed
@@ -160,7 +160,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               progress: bool = True,             # progress bars
               record: dict | None = None,        # extra entries for run.json, not fingerprinted (e.g. the notebook's parameters)
              ) -> dict:
-    "Train a LoRA adapter with SFT, evaluate it, and write the run directory; returns a summary dict."
+    "Train a LoRA adapter (or, with lora='none', every weight) with SFT, evaluate it, and write the run directory; returns a summary dict."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
     key = 'prep_train_samples' if stage == 'prep' else 'train_samples'
     if data_file is not None:
@@ -170,7 +170,8 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         dataset = file_examples(t, rows)
     n_eval = resolve_count('eval_samples', eval_samples, SFT_DEFAULTS['eval_samples'])
     if batch_size % grad_accum: raise LabError(f'batch_size={batch_size} is not divisible by grad_accum={grad_accum}')
-    spec = as_lora_spec(lora) or LoraSpec()
+    full = lora is False or (isinstance(lora, str) and lora.lower() in FULL_FINETUNE)
+    spec = None if full else (as_lora_spec(lora) or LoraSpec())
     rd = RunDir(output_dir or default_output_dir(stage))
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
     if dataset is None:
@@ -184,7 +185,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                   learning_rate=learning_rate, token_lr=token_lr, batch_size=batch_size, grad_accum=grad_accum,
                   max_length=max_length,
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
-                  lora=asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
+                  lora='none' if full else asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens)
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)

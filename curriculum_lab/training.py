@@ -166,13 +166,19 @@ class NewTokenRows:
 # %% ../nbs/26_training.ipynb #cb24a302
 def load_for_training(base_model: str,        # lab model name, HF folder or a run directory
                       tokens: Sequence[str],  # special tokens the run needs
-                      lora: LoraSpec,          # settings of a new adapter
+                      lora: LoraSpec | None,   # settings of a new adapter; None: full fine-tuning (every weight trains)
                       backend: str = 'auto',
                       max_length: int = 512,   # longest sequence (Unsloth sizes its buffers with it)
                       seed: int = 0,
                      ) -> tuple:
-    "A trainable `(model, tokenizer, how)`: `how` is 'continued' (the run's adapter) or 'new'."
+    "A trainable `(model, tokenizer, how)`: `how` is 'continued' (the run's adapter), 'new' (adapter) or 'full'."
     src = resolve_model(base_model)
+    if lora is None:   # full fine-tuning: a plain model (an adapter run is merged into its base), every weight trains
+        if backend not in ('auto', 'hf'): log.info(f'full fine-tuning uses the hf backend, not {backend}')
+        model, tok = load_model(base_model, backend='hf', special_tokens=list(tokens), merge=src.kind == 'adapter', seed=seed)
+        model.requires_grad_(True)
+        log.info(f'full fine-tuning of {src.name}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f} M trainable weights')
+        return model, tok, 'full'
     if src.kind == 'adapter' and set(tokens) <= set(src.meta.get('special_tokens', [])):
         model, tok = load_model(base_model, backend='hf', trainable=True)   # peft reloads it trainable on any device
         log.info(f'continuing the adapter of {src.path} with the hf backend (its LoRA settings are kept)')

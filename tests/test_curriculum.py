@@ -81,3 +81,22 @@ def test_bad_curriculum_is_an_error_before_training(tmp_path):
         _run_nb(tmp_path, conditon='mul_tokens')
     with pytest.raises(LabError, match="unknown condition 'mul'"):
         run_curriculum(_yaml(tmp_path, ['facts']), condition='mul', output_dir=tmp_path/'o2')
+
+def test_full_fine_tuning_curriculum(tmp_path):
+    "lora: none trains every weight at each stage; the next stage starts from the previous stage's full model."
+    p = tmp_path/'full.yaml'
+    cfg = yaml.safe_load(_yaml(tmp_path, ['facts', 'words']).read_text())
+    cfg['lora'] = 'none'
+    for s in cfg['stages'].values(): s['data'] = (s['data'] if isinstance(s['data'], list) else [s['data']])[:1]; s['data'][0]['n'] = 8; s['epochs'] = 1
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert load_curriculum(p).lora == 'none'
+    out = tmp_path/'o'
+    run_curriculum(p, condition='baseline', output_dir=out, progress=False)
+    for stage in ('facts', 'words'):
+        d = next(out.rglob(f'*{stage}*/model'))
+        assert (d/'config.json').exists() and not (d/'adapter_config.json').exists(), stage
+        assert read_json(d.parent/'run.json')['params']['lora'] == 'none'
+    assert read_json(next(out.rglob('*words*/run.json')))['params']['base_model'].endswith('facts')
+    cfg['lora'] = 'nope'; p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    with pytest.raises(LabError, match="lora"):
+        load_curriculum(p)
