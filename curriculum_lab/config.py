@@ -198,7 +198,7 @@ class Curriculum(Strict):
     base_model: Optional[str] = None              # None: the embedded model
     format: Optional[str] = None
     seed: int = 0
-    lora: Union[dict[str, Any], Literal['none']] = {}  # LoRA settings (models.LoraSpec keys); 'none': full fine-tuning
+    lora: Union[dict[str, Any], Literal['none', 'full']] = {}  # LoRA settings (models.LoraSpec keys); 'none' (or 'full'): full fine-tuning
     conditions: dict[str, Condition] = {'baseline': Condition()}
     eval: list[EvalSpec] = []
     stages: dict[str, Stage]

@@ -170,6 +170,5 @@ def metrics_table(m: dict) -> 'pd.DataFrame':
             rows += [(f"accuracy, {key[len('accuracy_by_'):]} = {g}", v['accuracy'], *v.get('ci95', [None, None]))
                      for g, v in groups.items()]
     t = pd.DataFrame(rows, columns=['measure', 'value', 'ci95_low', 'ci95_high']).set_index('measure')
-    t.attrs['n'] = m['n']
     return t.round(4)
 

@@ -21,8 +21,8 @@ log = get_logger('curriculum_lab.models')
 # %% auto #0
 __all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'FULL_FINETUNE',
            'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model',
-           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'as_lora_spec', 'apply_lora', 'load_model',
-           'has_trainable_tokens', 'save_model']
+           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'is_full_finetune', 'as_lora_spec', 'apply_lora',
+           'load_model', 'has_trainable_tokens', 'save_model']
 
 # %% ../nbs/01_models.ipynb #0efdf145
 EMBEDDED_MODEL = 'smollm2-135m-instruct'
@@ -231,9 +231,13 @@ class LoraSpec:
 
 FULL_FINETUNE = ('none', 'full')   # `lora` values that mean: no adapter, every weight trains
 
+def is_full_finetune(lora) -> bool:
+    "Does `lora` ask for full fine-tuning (False, 'none' or 'full'), rather than an adapter?"
+    return lora is False or (isinstance(lora, str) and lora.lower() in FULL_FINETUNE)
+
 def as_lora_spec(lora) -> LoraSpec | None:
     "A `LoraSpec` from None/False/'none' (no adapter), True (the defaults), a dict of its fields, or a `LoraSpec`."
-    if lora is None or lora is False or (isinstance(lora, str) and lora.lower() in FULL_FINETUNE): return None
+    if lora is None or is_full_finetune(lora): return None
     if lora is True: return LoraSpec()
     if isinstance(lora, LoraSpec): return lora
     if isinstance(lora, dict):

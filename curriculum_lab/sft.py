@@ -14,7 +14,7 @@ from transformers import Trainer, TrainerCallback
 from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
-from .models import EMBEDDED_MODEL, FULL_FINETUNE, LoraSpec, as_lora_spec
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune
 from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
@@ -170,7 +170,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         dataset = file_examples(t, rows)
     n_eval = resolve_count('eval_samples', eval_samples, SFT_DEFAULTS['eval_samples'])
     if batch_size % grad_accum: raise LabError(f'batch_size={batch_size} is not divisible by grad_accum={grad_accum}')
-    full = lora is False or (isinstance(lora, str) and lora.lower() in FULL_FINETUNE)
+    full = is_full_finetune(lora)
     spec = None if full else (as_lora_spec(lora) or LoraSpec())
     rd = RunDir(output_dir or default_output_dir(stage))
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
