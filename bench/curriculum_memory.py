@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from curriculum_lab import curriculum  # noqa: E402
-from curriculum_lab.config import find_config, read_yaml  # noqa: E402
 
 GB = 1024 ** 3
 PAGE = os.sysconf('SC_PAGE_SIZE')
@@ -48,21 +47,17 @@ def main(argv=None):
     ap.add_argument('--scale', type=float, default=1.0, help="share of every source's examples to train on")
     ap.add_argument('--eval-samples', type=int, default=None, help='cap on every evaluation (default: the curriculum\'s)')
     a = ap.parse_args(argv)
-    cfg = read_yaml(find_config(a.curriculum, 'curricula'))
-    for st in cfg['stages'].values():
-        srcs = st['data'] if isinstance(st['data'], list) else [st['data']]
-        for s in srcs:
-            if s.get('n'): s['n'] = max(st.get('batch_size', 8), int(s['n'] * a.scale))
     s = Sampler(); s.start()
     train, evaluate_all = curriculum.train_sft, curriculum._evaluate_all
     def _train(*args, stage=None, **kw):
         s.phase(f'train {stage}'); return train(*args, stage=stage, **kw)
-    def _eval(model_path, cur, condition, out, *args):
-        s.phase(f'evaluate {Path(out).name}'); return evaluate_all(model_path, cur, condition, out, *args)
+    def _eval(model_path, cur, condition, out, *args, **kw):
+        s.phase(f'evaluate {Path(out).name}'); return evaluate_all(model_path, cur, condition, out, *args, **kw)
     curriculum.train_sft, curriculum._evaluate_all = _train, _eval     # phase labels only: the real functions run
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as d:
-        curriculum.run_curriculum(cfg, condition=a.condition, output_dir=Path(d)/'run', eval_samples=a.eval_samples, progress=False)
+        curriculum.run_curriculum(a.curriculum, condition=a.condition, output_dir=Path(d)/'run', eval_samples=a.eval_samples,
+                                  progress=False, scale=a.scale)
     s.phase('end'); s.stop.set(); s.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"\n{a.curriculum} ({a.condition}), scale {a.scale}, eval cap {a.eval_samples}: {time.monotonic() - t0:.0f} s\n")

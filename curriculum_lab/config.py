@@ -172,7 +172,7 @@ class Stage(Strict):
         return self
 
 class EvalSpec(Strict):
-    "An evaluation run on the start model and after every stage."
+    "An evaluation of the curriculum's models: the start model and every stage's, or the final model's only."
     name: str = ''                                # default: the task's name
     task: str
     config: dict[str, Any] = {}
@@ -180,6 +180,8 @@ class EvalSpec(Strict):
     max_new_tokens: int = Field(256, ge=1)
     batch_size: Optional[int] = Field(None, ge=1) # None: chosen for throughput
     format: Optional[str] = None
+    at: Literal['every', 'last'] = 'every'        # every: the start model and each stage's; last: the final model only
+    results_file: Optional[str] = Field(None, pattern=r'^[\w.-]+\.json$')  # the final model's result also as this file (seed 003: gsm8k_results.json)
 
     @model_validator(mode='after')
     def _default_name(self):

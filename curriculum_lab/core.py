@@ -341,9 +341,11 @@ def start_run(output_dir: str | Path, # the run directory
               seed: int | None = None, # the run's seed (also recorded under params)
               stage: str = 'run',      # e.g. eval, sft, grpo
               run_id: str | None = None, # default: a fresh `make_run_id(stage)`
+              folders: bool = True,    # also create `model/` and `debug/` (False: a run that holds other runs, e.g. a curriculum)
              ) -> Run:
     "Create the run directory and write `run.json` with status `running`, parameters, seed and provenance."
-    rd = RunDir(output_dir)
+    rd = RunDir(output_dir, create=folders)
+    rd.path.mkdir(parents=True, exist_ok=True)
     run_id = run_id or make_run_id(stage)
     prev = rd.read_run() if rd.run_json_path.exists() else {}
     history = prev.get('history', []) + ([{k: prev.get(k) for k in ('run_id', 'stage', 'status', 'started', 'finished')}] if prev else [])

@@ -12,7 +12,7 @@ import yaml
 from datasets import Dataset, concatenate_datasets
 
 from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, read_train_log,
-                                 write_csv, write_json, write_text)
+                                 start_run, write_csv, write_json, write_text)
 from .config import Curriculum, EvalSpec, Source, Stage, find_config, read_yaml, substitute, validate
 from .models import EMBEDDED_MODEL, as_lora_spec, load_model
 from .tasks import TASKS, Task, get_task, load_task_dataset, task_from_row
@@ -30,6 +30,8 @@ __all__ = ['log', 'load_curriculum', 'describe', 'condition_config', 'source_tas
 def _check_task(name: str, cfg: dict, fmt, where: str) -> Task:
     try: return get_task(name, format=fmt, **cfg)
     except LabError as e: raise LabError(f'{where}: {e}') from None
+
+_RUNNER_FILES = {'summary.json', 'run.json', 'metrics.json'}
 
 def load_curriculum(config: str | Path | dict | Curriculum, # shipped name, YAML path, a parsed mapping, or a Curriculum
                     variables: dict | None = None, # values for ${NAME} (else the environment)
@@ -51,9 +53,14 @@ def load_curriculum(config: str | Path | dict | Curriculum, # shipped name, YAML
                 if not Path(s.file).expanduser().exists(): raise LabError(f'{w}: file {s.file} does not exist')
             elif s.n is None and not t.finite: raise LabError(f'{w}: task {s.task!r} generates examples: give n')
             s.name = s.name or (Path(s.file).stem if s.file else s.task)
+    files = {}
     for i, ev in enumerate(cur.eval):
         t = _check_task(ev.task, ev.config, ev.format or cur.format, f'{src}: eval[{i}]')
         if ev.n is None and not t.finite: raise LabError(f'{src}: eval[{i}]: task {ev.task!r} generates examples: give n')
+        if ev.results_file in _RUNNER_FILES or ev.results_file in files:
+            taken = f'eval {files[ev.results_file]!r}' if ev.results_file in files else 'the runner'
+            raise LabError(f'{src}: eval[{i}].results_file {ev.results_file!r} is already written by {taken}: choose another name')
+        if ev.results_file: files[ev.results_file] = ev.name
     try: as_lora_spec(cur.lora or None)
     except LabError as e: raise LabError(f'{src}: lora: {e}') from None
     return cur
@@ -88,18 +95,25 @@ def _file_examples(t: Task, path: str, n: int | None) -> Dataset:
                                   'completion': [[{'role': 'assistant', 'content': task_from_row(r).reference_completion(r)}] for r in rows]})
     return trace_examples(t, p, n)
 
-def stage_dataset(cur: Curriculum, stage: Stage, condition: str = 'baseline', seed: int = 0) -> tuple[Dataset, list[dict]]:
+def stage_dataset(cur: Curriculum, stage: Stage, condition: str = 'baseline', seed: int = 0,
+                  scale: float = 1.0, # share of every source's examples (at least one batch), e.g. 0.1 for a quick run
+                 ) -> tuple[Dataset, list[dict]]:
     "The stage's training pairs and a per-source summary (examples before and after upsampling)."
+    if not 0 < scale <= 1: raise LabError(f'scale must be in (0, 1], got {scale}: it is the share of every source to train on')
+    cut = lambda n: n if scale == 1 else max(stage.batch_size, int(n * scale))
     parts, summary = [], []
     for i, s in enumerate(stage.sources):
         t = source_task(cur, stage, s, condition)
-        ds = _file_examples(t, s.file, s.n) if s.file else task_examples(t, s.n if s.n is not None else len(t.rows('train')), seed=seed + i)
+        n = None if s.n is None else cut(s.n)
+        ds = _file_examples(t, s.file, n) if s.file else task_examples(t, n if n is not None else len(t.rows('train')), seed=seed + i)
+        if s.n is None and scale != 1: ds = ds.select(range(min(len(ds), cut(len(ds)))))
         summary.append({'source': s.name, 'task': s.task, 'examples': len(ds), 'upsample': s.upsample, 'total': len(ds) * s.upsample})
         parts += [ds] * s.upsample
     data = concatenate_datasets(parts) if len(parts) > 1 else parts[0]
     if stage.interleave and len(stage.sources) > 1: data = data.shuffle(seed=seed)
     for x in summary: x['share'] = round(x['total'] / len(data), 3)
     return data, summary
+
 
 # %% ../nbs/31_curriculum.ipynb #28d96382
 def _eval_params(model_path: str, cur, ev: EvalSpec, condition, eval_samples, seed) -> tuple[Task, dict]:
@@ -108,10 +122,11 @@ def _eval_params(model_path: str, cur, ev: EvalSpec, condition, eval_samples, se
     n = ev.n if eval_samples is None else (eval_samples if ev.n is None else min(ev.n, eval_samples))
     return t, {'model': str(model_path), 'task': t.name, 'task_config': t.config, 'n': n, 'max_new_tokens': ev.max_new_tokens, 'seed': seed}
 
-def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed) -> None:
-    "Every evaluation of the curriculum on one model (loaded once); one done earlier with the same parameters is skipped."
+def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed, final: bool = False) -> None:
+    "The curriculum's evaluations of one model (loaded once): those `at: every`, and on the final model also those `at: last`; one done earlier with the same parameters is skipped."
     todo = []
     for ev in cur.eval:
+        if ev.at == 'last' and not final: continue
         t, p = _eval_params(model_path, cur, ev, condition, eval_samples, seed)
         prev = RunDir(out, create=False).read_metrics().get(f'eval_{ev.name}')
         if prev: check_same_params(prev.get('params'), p, f'{out} (evaluation {ev.name})', 'use another output_dir, or overwrite=True')
@@ -122,6 +137,17 @@ def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed
         m = evaluate(model, t, n=p['n'], output_dir=out, stage=f'eval_{ev.name}', batch_size=ev.batch_size,
                      max_new_tokens=ev.max_new_tokens, seed=seed)
         RunDir(out).update_metrics({f'eval_{ev.name}': {**m, 'params': p}})
+
+def _results_files(cur: Curriculum, out: Path, final: Path, condition: str) -> dict[str, str]:
+    "The final model's evaluations that name a `results_file`, written as the seed's files (e.g. gsm8k_results.json); returns name -> path."
+    m, done = RunDir(final, create=False).read_metrics(), {}
+    for ev in cur.eval:
+        if not ev.results_file: continue
+        e = {k: v for k, v in m[f'eval_{ev.name}'].items() if k != 'params'}
+        write_json(out/ev.results_file, {**e, 'model': str(final), 'condition': condition, 'curriculum': cur.name, 'evaluation': ev.name,
+                                         'max_new_tokens': ev.max_new_tokens})
+        done[ev.name] = str(out/ev.results_file)
+    return done
 
 _ROW_KEYS = ('accuracy', 'accuracy_ci95', 'accuracy_lenient', 'accuracy_lenient_ci95', 'answer_proportion', 'thinking_proportion', 'mul_tokens_per_response', 'n')
 
@@ -168,45 +194,55 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                    seed: int | None = None,       # default: the curriculum's seed
                    overwrite: bool = False,       # redo completed stages
                    progress: bool = True,
+                   scale: float = 1.0,            # share of every source's examples (at least one batch per source)
+                   max_steps: int = -1,           # cap on every stage's optimizer steps (-1: the stages' own)
                   ) -> dict:
     "Train every stage in order (each from the previous stage's model), evaluate, and write the summary; returns it."
     cur = load_curriculum(config, variables)
     seed = cur.seed if seed is None else seed
     out = Path(output_dir or default_output_dir(f'curriculum_{cur.name}', kind=condition)).expanduser()
-    datasets = [stage_dataset(cur, s, condition, seed) for s in cur.stage_list]   # also checks the condition
+    datasets = [stage_dataset(cur, s, condition, seed, scale) for s in cur.stage_list]   # also checks the condition
     start = base_model or cur.conditions[condition].base_model or cur.base_model
     # every stage's special tokens up front: the first stage's adapter has them all, the later ones continue it
     tokens = list(dict.fromkeys(tok for s in cur.stage_list for src in s.sources for tok in source_task(cur, s, src, condition).special_tokens))
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out/'curriculum.yaml', yaml.safe_dump({'condition': condition, 'start_model': start, 'seed': seed,
+    write_text(out/'curriculum.yaml', yaml.safe_dump({'condition': condition, 'start_model': start, 'seed': seed, 'scale': scale,
                                                        'curriculum': cur.model_dump(by_alias=True)}, sort_keys=False))
+    prev_run = RunDir(out, create=False).read_run()
+    params = {'curriculum': cur.name, 'condition': condition, 'base_model': str(start), 'seed': seed, 'scale': scale,
+              'max_steps': max_steps, 'eval_samples': eval_samples, 'lora': cur.lora}
     t0 = time.monotonic()
-    log.info(f'curriculum {cur.name} ({condition}): base evaluation')
-    _evaluate_all(start, cur, condition, out/'base', eval_samples, seed)
-    prev = start
-    for st, (data, summary) in zip(cur.stage_list, datasets):
-        sd = out/f'stage_{st.name}'
-        log.info(f'curriculum {cur.name} ({condition}): stage {st.name}, {len(data)} examples')
-        first = source_task(cur, st, st.sources[0], condition)
-        r = train_sft(prev, first, stage=st.name, dataset=data, output_dir=sd, eval_samples=0, epochs=st.epochs,
-                      learning_rate=st.learning_rate, batch_size=st.batch_size, grad_accum=st.grad_accum,
-                      max_length=st.max_length, max_steps=st.max_steps, warmup_ratio=st.warmup_ratio, lora=cur.lora or None,
-                      special_tokens=tokens, seed=seed, overwrite=overwrite, progress=progress,
-                      record={'curriculum': cur.name, 'condition': condition, 'sources': summary})
-        _evaluate_all(str(sd), cur, condition, sd, eval_samples, seed)
-        m = RunDir(sd, create=False).read_metrics()
-        write_json(sd/'sft_results.json', {
-            'stage': st.name, 'condition': condition, 'curriculum': cur.name, 'init_from': str(prev), 'sources': summary,
-            'examples': len(data), 'epochs': st.epochs, 'learning_rate': st.learning_rate, 'batch_size': st.batch_size,
-            'max_length': st.max_length, 'final_loss': m['train']['final_loss'], 'first_loss': m['train']['first_loss'],
-            'train_seconds': m['train']['train_seconds'],
-            'loss_curve': [[x['step'], x['loss']] for x in read_train_log(sd/'train_log.csv')],
-            'eval': {e.name: {k: m[f'eval_{e.name}'].get(k) for k in _ROW_KEYS} for e in cur.eval}})
-        prev = str(sd)
-    rows = summary_rows(out, cur)
-    write_csv(out/'summary.csv', rows)
-    md = summary_markdown(rows, cur)
-    write_text(out/'summary.md', f'# {cur.name} ({condition})\n\nstart model: {start}\n\n{md}')
-    write_json(out/'summary.json', {'curriculum': cur.name, 'condition': condition, 'start_model': start, 'final_model': prev,
-                                    'rows': rows, 'seconds': round(time.monotonic() - t0, 1)})
-    return {'output_dir': str(out), 'final_model': prev, 'rows': rows, 'markdown': md}
+    with start_run(out, params, seed=seed, stage='curriculum', run_id=prev_run.get('run_id'), folders=False) as run:
+        log.info(f'curriculum {cur.name} ({condition}): base evaluation')
+        _evaluate_all(start, cur, condition, out/'base', eval_samples, seed)
+        prev = start
+        for i, (st, (data, summary)) in enumerate(zip(cur.stage_list, datasets)):
+            sd = out/f'stage_{st.name}'
+            log.info(f'curriculum {cur.name} ({condition}): stage {st.name} ({i + 1}/{len(datasets)}), {len(data)} examples')
+            first = source_task(cur, st, st.sources[0], condition)
+            caps = [x for x in (st.max_steps, max_steps) if x > 0]
+            r = train_sft(prev, first, stage=st.name, dataset=data, output_dir=sd, eval_samples=0, epochs=st.epochs,
+                          learning_rate=st.learning_rate, batch_size=st.batch_size, grad_accum=st.grad_accum,
+                          max_length=st.max_length, max_steps=min(caps) if caps else -1, warmup_ratio=st.warmup_ratio, lora=cur.lora or None,
+                          special_tokens=tokens, seed=seed, overwrite=overwrite, progress=progress,
+                          record={'curriculum': cur.name, 'condition': condition, 'sources': summary})
+            _evaluate_all(str(sd), cur, condition, sd, eval_samples, seed, final=i == len(datasets) - 1)
+            m = RunDir(sd, create=False).read_metrics()
+            write_json(sd/'sft_results.json', {
+                'stage': st.name, 'condition': condition, 'curriculum': cur.name, 'init_from': str(prev), 'sources': summary,
+                'examples': len(data), 'epochs': st.epochs, 'learning_rate': st.learning_rate, 'batch_size': st.batch_size,
+                'max_length': st.max_length, 'final_loss': m['train']['final_loss'], 'first_loss': m['train']['first_loss'],
+                'train_seconds': m['train']['train_seconds'],
+                'loss_curve': [[x['step'], x['loss']] for x in read_train_log(sd/'train_log.csv')],
+                'eval': {e.name: {k: m[f'eval_{e.name}'].get(k) for k in _ROW_KEYS} for e in cur.eval if f'eval_{e.name}' in m}})
+            prev = str(sd)
+        files = _results_files(cur, out, Path(prev), condition)
+        rows = summary_rows(out, cur)
+        write_csv(out/'summary.csv', rows)
+        md = summary_markdown(rows, cur)
+        write_text(out/'summary.md', f'# {cur.name} ({condition})\n\nstart model: {start}\n\n{md}')
+        write_json(out/'summary.json', {'curriculum': cur.name, 'condition': condition, 'start_model': start, 'final_model': prev,
+                                        'rows': rows, 'results_files': files, 'seconds': round(time.monotonic() - t0, 1)})
+        run.record.update(final_model=prev)
+    return {'output_dir': str(out), 'final_model': prev, 'rows': rows, 'markdown': md, 'results_files': files}
+

@@ -44,8 +44,10 @@ def plot_training(run_dir: str | Path, path: str | Path | None = None, smooth: i
     return save_png(fig, path)
 
 # %% ../nbs/60_plots.ipynb #9b41c788
-def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str = 'accuracy vs training samples') -> Figure:
-    "Accuracy against train_samples per method, with 95 % CI error bars."
+def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str = 'accuracy vs training samples',
+                references: Sequence[dict] = (), # models with no budget (a start model, the prep run): dicts with run, accuracy, ci_low, ci_high
+               ) -> Figure:
+    "Accuracy against train_samples per method, with 95 % CI error bars; each reference model as a dashed line with its interval as a band."
     rows = [r for r in rows if r.get('train_samples') not in (None, '') and r.get('accuracy') not in (None, '')]
     if not rows: raise LabError('no rows with train_samples and accuracy to plot')
     fig = Figure(figsize=(6, 3.6)); ax = fig.subplots()
@@ -54,6 +56,10 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
         x = [float(r['train_samples']) for r in rs]; y = [float(r['accuracy']) for r in rs]
         err = [[yy - float(r['ci_low']) for yy, r in zip(y, rs)], [float(r['ci_high']) - yy for yy, r in zip(y, rs)]]
         ax.errorbar(x, y, yerr=err, marker='o', capsize=3, label=method)
+    for i, r in enumerate(references):
+        color = f'C{len({x["method"] for x in rows}) + i}'
+        ax.axhline(float(r['accuracy']), ls='--', color=color, label=f"{r['run']} (no budget)")
+        ax.axhspan(float(r['ci_low']), float(r['ci_high']), color=color, alpha=.12)
     ax.set_xscale('log', base=2); ax.set_xlabel('train_samples'); ax.set_ylabel('accuracy'); ax.set_ylim(0, 1)
     ax.set_title(title); ax.grid(alpha=.3); ax.legend()
     fig.tight_layout()
@@ -80,13 +86,15 @@ def plot_groups(run_dir: str | Path, evaluation: str | None = None, by: str | No
 def plot_probes(runs: dict[str, str | Path], # label -> run directory, in the order to draw them
                 evaluation: str,              # the metrics.json key, e.g. 'eval_probes'
                 by: str | None = None,        # group column (default: the first one)
-                path: str | Path | None = None, title: str | None = None) -> Figure:
+                path: str | Path | None = None, title: str | None = None,
+                overall: bool = False,        # a first group of bars with each model's overall accuracy
+               ) -> Figure:
     "Grouped bars: accuracy per group for each model, with 95 % CI."
     data = {}
     for label, d in runs.items():
         ev = evaluations(d).get(evaluation)
         if ev is None: raise LabError(f'{d} has no evaluation {evaluation!r}')
-        data[label] = ev[_group_key(ev, by)]
+        data[label] = ({'overall': {'accuracy': ev['accuracy'], 'ci95': ev['accuracy_ci95']}} if overall else {}) | ev[_group_key(ev, by)]
     groups = list(dict.fromkeys(g for v in data.values() for g in v))
     fig = Figure(figsize=(max(6, 1.2 * len(groups) * max(1, len(data)) / 2), 3.6)); ax = fig.subplots()
     w = 0.8 / len(data)

@@ -14,13 +14,14 @@ import yaml
 from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, write_csv,
                                  write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import plot_budget, plot_training
+from .plots import plot_budget, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
 __all__ = ['log', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'execute_run', 'run_experiment',
-           'results_rows', 'results_markdown', 'trace_stats', 'aggregate', 'main']
+           'model_dirs', 'results_rows', 'final_models', 'final_models_markdown', 'results_markdown', 'trace_stats',
+           'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -168,29 +169,85 @@ def _method(nb: str) -> str:
     return ('sft' if '_sft' in nb else 'grpo' if '_grpo' in nb else 'rft' if '_rft' in nb else 'curriculum' if 'curriculum' in nb
             else 'eval')
 
+def model_dirs(r: RunSpec) -> list[tuple[str, Path]]:
+    "The folders of the models a run evaluated, labelled: the run folder itself, or for a curriculum its start model (`base`) and every stage in order."
+    out = Path(r.parameters.get('output_dir') or '.')
+    cy = out/'curriculum.yaml'
+    if _method(r.notebook.name) == 'curriculum' and cy.exists():
+        stages = yaml.safe_load(cy.read_text())['curriculum']['stages']
+        return [('base', out/'base')] + [(f'stage_{k}', out/f'stage_{k}') for k in stages]
+    return [('', out)]
+
 def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
-    "The results table: one row per (run, evaluation)."
+    "The results table: one row per (run, model, evaluation); a curriculum gives rows for its start model and each stage."
     rows = []
     for r in runs:
-        out = r.parameters.get('output_dir')
-        if not out or not Path(out).exists(): continue
-        rd = RunDir(out, create=False)
-        m, run = rd.read_metrics(), rd.read_run()
-        p = run.get('params', {})
-        train = m.get('train', {})
-        for key, ev in m.items():
-            if not isinstance(ev, dict) or 'accuracy' not in ev: continue
-            lo, hi = ev.get('accuracy_ci95', [None, None])
-            llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
-            rows.append({'run': r.name, 'method': _method(r.notebook.name), 'evaluation': key,
-                         'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
-                         'task': ev.get('task', ''), 'stage': p.get('stage', ''), 'train_samples': p.get('train_samples', '') if train else '',
-                         'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
-                         'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
-                         'answer_proportion': round(ev.get('answer_proportion', 0), 4),
-                         'thinking_proportion': round(ev.get('thinking_proportion', 0), 4),
-                         'final_loss': train.get('final_loss', ''), 'status': run.get('status', '')})
+        if not r.parameters.get('output_dir'): continue
+        for label, d in model_dirs(r):
+            if not d.exists(): continue
+            rd = RunDir(d, create=False)
+            m, run = rd.read_metrics(), rd.read_run()
+            p = run.get('params', {})
+            train = m.get('train', {})
+            for key, ev in m.items():
+                if not isinstance(ev, dict) or 'accuracy' not in ev: continue
+                lo, hi = ev.get('accuracy_ci95', [None, None])
+                llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
+                rows.append({'run': f'{r.name}/{label}' if label else r.name, 'method': _method(r.notebook.name), 'evaluation': key,
+                             'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
+                             'task': ev.get('task', ''), 'stage': p.get('stage', label),
+                             'train_samples': (p.get('train_samples') or train.get('examples', '')) if train else '',
+                             'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
+                             'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
+                             'answer_proportion': round(ev.get('answer_proportion', 0), 4),
+                             'thinking_proportion': round(ev.get('thinking_proportion', 0), 4),
+                             'final_loss': train.get('final_loss', ''), 'status': run.get('status', '')})
     return rows
+
+def final_models(runs: Sequence[RunSpec],
+                 groups: Sequence[str] = ('category',), # per-group accuracies to include (seed 003's probe categories)
+                ) -> list[dict]:
+    "One row per curriculum run that finished: its final model's evaluations (strict and lenient accuracy with 95 % CIs, accuracy per group, mul tokens per response), to compare conditions side by side."
+    out = []
+    for r in runs:
+        if _method(r.notebook.name) != 'curriculum' or not r.parameters.get('output_dir'): continue
+        f = Path(r.parameters['output_dir'])/'summary.json'
+        if not f.exists(): continue
+        s = read_json(f)
+        row = {'run': r.name, 'condition': s['condition'], 'model': s['final_model']}
+        for key, ev in RunDir(s['final_model'], create=False).read_metrics().items():
+            if not isinstance(ev, dict) or 'accuracy' not in ev: continue
+            e = key.removeprefix('eval_')
+            row.update({f'{e}_accuracy': ev['accuracy'], f'{e}_ci_low': ev['accuracy_ci95'][0], f'{e}_ci_high': ev['accuracy_ci95'][1],
+                        f'{e}_lenient': ev['accuracy_lenient'], f'{e}_lenient_ci_low': ev['accuracy_lenient_ci95'][0],
+                        f'{e}_lenient_ci_high': ev['accuracy_lenient_ci95'][1], f'{e}_n': ev['n']})
+            for gk, groups in ev.items():
+                if gk.removeprefix('accuracy_by_') not in groups or not gk.startswith('accuracy_by_'): continue
+                for g, v in groups.items():
+                    row.update({f'{e}:{g}_accuracy': v['accuracy'], f'{e}:{g}_ci_low': v['ci95'][0], f'{e}:{g}_ci_high': v['ci95'][1]})
+            row[f'{e}_mul_tokens'] = ev.get('mul_tokens_per_response', '')
+        out.append(row)
+    return out
+
+def final_models_markdown(rows: Sequence[dict]) -> str:
+    "The final-model comparison as Markdown: one row per condition; per evaluation strict and lenient [95 % CI], each group, mul tokens per response."
+    cols = list(dict.fromkeys(k.removesuffix('_accuracy') for r in rows for k in r if k.endswith('_accuracy')))
+    head, fmt = ['run', 'condition'], []
+    for c in cols:
+        if ':' in c: head.append(f'{c} [95% CI]'); fmt.append((c, None))
+        else:
+            head += [f'{c} strict [95% CI]', f'{c} lenient [95% CI]', f'{c} mul tokens/resp.']; fmt.append((c, 'all'))
+    ci = lambda r, a, lo, hi: f'{r[a]:.3f} [{r[lo]:.3f}, {r[hi]:.3f}]' if r.get(a) not in (None, '') else ''
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for r in rows:
+        cells = [r['run'], r['condition']]
+        for c, kind in fmt:
+            cells.append(ci(r, f'{c}_accuracy', f'{c}_ci_low', f'{c}_ci_high'))
+            if kind:
+                mt = r.get(f'{c}_mul_tokens', '')
+                cells += [ci(r, f'{c}_lenient', f'{c}_lenient_ci_low', f'{c}_lenient_ci_high'), '' if mt in ('', None) else f'{mt:.2f}']
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
 
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
@@ -212,26 +269,37 @@ def trace_stats(runs: Sequence[RunSpec]) -> dict:
     return out
 
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
-    "Write results.csv / results.md and the plots for an experiment; returns the summary."
+    "Write results.csv / results.md and the plots for an experiment (and, for curricula, the final models side by side); returns the summary."
     out: Path = info['output_dir']
-    rows, traces = results_rows(runs), trace_stats(runs)
+    rows, traces, finals = results_rows(runs), trace_stats(runs), final_models(runs)
     md = (results_markdown(rows) if rows else '') + ''.join(
         f"\n- traces `{k}`: {v['grpo_successes']}/{v['total_samples']} problems from the model (success rate {v['success_rate']:.3f}, "
         f"{v['avg_attempts_for_successes']:.2f} attempts per success, {v['avg_attempts_overall']:.2f} overall), "
         f"{v['fallback_count']} reference solutions\n" for k, v in traces.items())
+    if finals:
+        write_csv(out/'final_models.csv', finals)
+        md += '\n## Final models\n\n' + final_models_markdown(finals)
     plots = []
     if rows:
         write_csv(out/'results.csv', rows)
         write_text(out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{md}")
     for r in runs:
-        d = r.parameters.get('output_dir')
-        if d and (Path(d)/'train_log.csv').exists():
-            plot_training(d, out/'plots'/f'{r.name}_training.png'); plots.append(str(out/'plots'/f'{r.name}_training.png'))
+        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
+            if (d/'train_log.csv').exists():
+                p = out/'plots'/f"{r.name}{'_' + label if label else ''}_training.png"
+                plot_training(d, p); plots.append(str(p))
     budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '' and x['stage'] != 'prep']
-    if len({x['train_samples'] for x in budget}) > 1:
-        plot_budget(budget, out/'plots'/'budget.png'); plots.append(str(out/'plots'/'budget.png'))
-    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'markdown': md,
-            'plots': plots, 'notebooks': str(out/'notebooks')}
+    if len({x['train_samples'] for x in budget}) > 1:     # the start model and the prep run: reference lines, not budget points
+        refs = [x for x in rows if x not in budget and x['task'] in {b['task'] for b in budget} and (x['stage'] in ('prep', 'base'))]
+        plot_budget(budget, out/'plots'/'budget.png', references=refs); plots.append(str(out/'plots'/'budget.png'))
+    grouped = dict.fromkeys(k.split(':')[0] for f in finals for k in f if ':' in k)
+    for e in grouped:      # per evaluation with groups (seed 003's probe categories): one bar per condition and group
+        p = out/'plots'/f'{e}_by_group.png'
+        plot_probes({f['condition']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
+                    title=f'{e}: final models by group'); plots.append(str(p))
+    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals,
+            'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
+
 
 # %% ../nbs/70_runs.ipynb #f77b6820
 def main(argv: Sequence[str] | None = None) -> dict:

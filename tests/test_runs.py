@@ -106,7 +106,16 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         model = rec['params'].get('base_model', rec['params'].get('model_path'))
         assert rec['status'] == 'completed' and (model == 'tiny' or Path(model).parent == out), (run.name, model)   # tiny, or a run on tiny
         if (out/run.name/'model'/'curriculum_lab.json').exists(): assert read_json(out/run.name/'model'/'curriculum_lab.json')['base_model'] == 'tiny'
-    assert summary['results'] and (out/'results.md').read_text().count('\n|') == len(summary['results']) + 2   # header, rule, rows
+    table = (out/'results.md').read_text().split('\n## ')[0]        # the results table (final models follow for curricula)
+    assert summary['results'] and table.count('\n|') == len(summary['results']) + 2   # header, rule, rows
+    curricula = [r for r in runs if r.notebook.name == '31_curriculum.ipynb']
+    if curricula:     # seed 003: each condition's final model side by side, the seed's files, a probe bar chart per condition
+        assert [f['run'] for f in summary['final_models']] == [r.name for r in curricula]
+        assert '## Final models' in (out/'results.md').read_text() and (out/'final_models.csv').exists()
+        for r in curricula:
+            assert (out/r.name/'gsm8k_results.json').exists() and (out/r.name/'arithmetic_results.json').exists(), r.name
+            assert len(list((out/r.name).glob('stage_*/sft_results.json'))) == 3, r.name
+        assert any(p.endswith('probes_by_group.png') for p in summary['plots']), summary['plots']
     assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
 
 def test_command_line_error(tmp_path):
