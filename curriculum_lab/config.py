@@ -91,7 +91,8 @@ def substitute(obj,                  # a value from YAML (mappings and lists are
                        'in the file)') + f' or set the environment variable {m[2]}')
     whole = _VAR.fullmatch(obj)
     if whole: return value(whole)
-    return _VAR.sub(lambda m: str(value(m)), obj)
+    out = _VAR.sub(lambda m: str(value(m)), obj)
+    return substitute(out, values, where, runs, env, hint) if out != obj and _VAR.search(out) else out   # ${run:data_${level}}: inner first
 
 # %% ../nbs/05_config.ipynb #b11e1499
 class Strict(BaseModel):
@@ -243,6 +244,7 @@ class Spec(Strict):
     defaults: dict[str, Any] = {}
     runs: list[RunEntry] = Field(min_length=1)
     smoke: Smoke = Smoke()
+    compare_by: list[str] = []                    # group columns to compare the runs' evaluations by (seed 000: level): a table and a line plot
 
     @model_validator(mode='after')
     def _smoke_vars_declared(self):

@@ -13,6 +13,7 @@ from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, seed_eve
                                  write_csv, write_text, notebook_params)
 from .models import load_model
 from .decoding import Completion, generate
+from datasets import Dataset
 from .tasks import Task, get_task
 
 log = get_logger('curriculum_lab.evaluation')
@@ -117,11 +118,14 @@ def evaluate(model,                          # name, path, run directory, or a l
              format: str | None = None,      # output format when `task` is a name
              run_id: str | None = None,      # default: a new id
              progress: bool = True,          # progress bar
+             dataset: Dataset | None = None, # rows to evaluate instead of generating them (a saved dataset's split; its first n)
             ) -> dict:
     "Evaluate a model on a task; returns the metrics (and writes the run directory's files when asked)."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
     seed_everything(seed)
-    ds = t.make_dataset(n, split=split, seed=seed)
+    if dataset is None: ds = t.make_dataset(n, split=split, seed=seed)
+    elif n is not None and n > len(dataset): raise LabError(f'the dataset has {len(dataset)} rows, {n} were asked for: ask for fewer')
+    else: ds = dataset if n is None else dataset.select(range(n))
     if isinstance(model, (tuple, list)): (mdl, tok), model_name = model, getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
     else: (mdl, tok), model_name = load_model(model, merge=True), str(model)   # adapters merged: ~2x faster
     t0 = time.time()

@@ -19,10 +19,10 @@ from .core import (LabError, cache_dir, file_lock, get_device, get_logger, read_
 log = get_logger('curriculum_lab.models')
 
 # %% auto #0
-__all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'BACKENDS', 'FULL_FINETUNE',
-           'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource', 'resolve_model',
-           'resolve_backend', 'add_special_tokens', 'LoraSpec', 'is_full_finetune', 'as_lora_spec', 'apply_lora',
-           'load_model', 'has_trainable_tokens', 'save_model']
+__all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'FINAL_MODEL', 'BACKENDS',
+           'FULL_FINETUNE', 'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource',
+           'resolve_model', 'resolve_backend', 'add_special_tokens', 'LoraSpec', 'is_full_finetune', 'as_lora_spec',
+           'apply_lora', 'load_model', 'has_trainable_tokens', 'save_model']
 
 # %% ../nbs/01_models.ipynb #0efdf145
 EMBEDDED_MODEL = 'smollm2-135m-instruct'
@@ -137,7 +137,9 @@ def _in_hf_cache(repo_id: str) -> bool:
         return isinstance(try_to_load_from_cache(repo_id, 'config.json'), str)
     except Exception: return False
 
-def resolve_model(name_or_path: str | Path) -> ModelSource:
+FINAL_MODEL = 'final_model.json'   # in a run directory whose model is elsewhere (iterative RFT's last round, or its unchanged start)
+
+def resolve_model(name_or_path: str | Path, _seen: tuple = ()) -> ModelSource:
     "Classify a model name, folder, run directory or cached hub id; raise `LabError` if it is none of these."
     s = str(name_or_path)
     if s == EMBEDDED_MODEL: return ModelSource('embedded', str(embedded_model_dir()), s, {})
@@ -145,6 +147,9 @@ def resolve_model(name_or_path: str | Path) -> ModelSource:
     p = Path(s).expanduser()
     if p.is_dir():
         p = p.resolve()
+        if (p/FINAL_MODEL).exists() and not ((p/'model').is_dir() and any((p/'model').iterdir())):   # the run names the model it ended with
+            if p in _seen: raise LabError(f'{p}/{FINAL_MODEL} points back to itself through {[str(x) for x in _seen]}')
+            return resolve_model(read_json(p/FINAL_MODEL)['model'], _seen + (p,))
         if not (p/'config.json').exists() and not (p/'adapter_config.json').exists() and (p/'model').is_dir():
             if not any((p/'model').iterdir()):
                 raise LabError(f'{p} is a run directory whose model/ folder is empty: the run did not save a model '

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from .core import LabError, RunDir, read_json, read_train_log, running_mean, save_png
 
 # %% auto #0
-__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes']
+__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes', 'plot_group_lines']
 
 # %% ../nbs/60_plots.ipynb #419e790f
 def evaluations(run_dir: str | Path) -> dict[str, dict]:
@@ -107,5 +107,28 @@ def plot_probes(runs: dict[str, str | Path], # label -> run directory, in the or
     ax.set_xticks(range(len(groups))); ax.set_xticklabels(groups, rotation=20, fontsize=8)
     ax.set_ylim(0, 1); ax.set_ylabel('accuracy'); ax.grid(alpha=.3, axis='y'); ax.legend(fontsize=8)
     ax.set_title(title or f'{evaluation} by group')
+    fig.tight_layout()
+    return save_png(fig, path)
+
+def _num(g):
+    try: return float(g)
+    except ValueError: return None
+
+def plot_group_lines(series: dict[str, dict],   # label -> {group value: {'accuracy', 'ci95'}} (an evaluation's accuracy_by_<group>)
+                     xlabel: str = 'level',
+                     path: str | Path | None = None, title: str | None = None) -> Figure:
+    "Accuracy against a group's values (e.g. composition level), one line per model, with 95 % CI bands."
+    if not series: raise LabError('nothing to plot: no series')
+    groups = list(dict.fromkeys(g for per in series.values() for g in per))
+    groups.sort(key=lambda g: (_num(g) is None, _num(g) or 0, str(g)))
+    fig = Figure(figsize=(6.4, 3.8)); ax = fig.subplots()
+    for label, per in series.items():
+        gs = [g for g in groups if g in per]
+        x = [groups.index(g) for g in gs]; y = [per[g]['accuracy'] for g in gs]
+        line, = ax.plot(x, y, marker='o', label=label)
+        ax.fill_between(x, [per[g]['ci95'][0] for g in gs], [per[g]['ci95'][1] for g in gs], color=line.get_color(), alpha=.12)
+    ax.set_xticks(range(len(groups))); ax.set_xticklabels([str(g) for g in groups])
+    ax.set_xlabel(xlabel); ax.set_ylabel('accuracy'); ax.set_ylim(0, 1); ax.grid(alpha=.3); ax.legend(fontsize=8)
+    ax.set_title(title or f'accuracy by {xlabel}')
     fig.tight_layout()
     return save_png(fig, path)

@@ -15,7 +15,7 @@ from datasets import Dataset
 from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params, get_logger, notebook_params,
                                  now_iso, read_json, start_run, write_json, write_text)
 from .decoding import Completion, generate
-from .models import EMBEDDED_MODEL, LoraSpec, load_model
+from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model
 from .tasks import SIDECAR, Task, get_task, task_from_row
 from .rewards import total_reward
 from .evaluation import evaluate, pass_at_k
@@ -284,6 +284,8 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     if ev and chunks > 1: RunDir(out).update_metrics({'rft': ev})      # the experiment's table reads it there
     final = dict(model=model, rounds=rounds, budget=budget, evaluation=ev)
     write_json(out/'rft_rounds.json', final)
+    if model != str(out):      # the run ends with a round's model, or its start model unchanged: loading `out` loads that
+        write_json(out/FINAL_MODEL, {'model': model, 'trained_rounds': sum(r['trained'] is not None for r in rounds)})
     return final
 
 # %% ../nbs/45_rft.ipynb #92297138

@@ -14,14 +14,14 @@ import yaml
 from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, write_csv,
                                  write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import plot_budget, plot_probes, plot_training
+from .plots import plot_budget, plot_group_lines, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'execute_run', 'run_experiment',
-           'model_dirs', 'results_rows', 'final_models', 'final_models_markdown', 'results_markdown', 'trace_stats',
-           'aggregate', 'main']
+__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
+           'run_experiment', 'model_dirs', 'results_rows', 'final_models', 'final_models_markdown', 'results_markdown',
+           'trace_stats', 'group_series', 'group_markdown', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -98,7 +98,8 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
             dirs[rname] = out/rname
             if 'output_dir' in declared: params['output_dir'] = str(out/rname)
             runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, needs))
-    return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke}, runs
+    return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke,
+            'compare_by': sp.compare_by}, runs
 
 # %% ../nbs/70_runs.ipynb #3330f118
 def _show_notebook_output() -> None:
@@ -119,6 +120,15 @@ def _done(r: RunSpec, state: dict) -> bool:
                       fix=f'run the spec into another --output-dir, or delete {out} to run it again')
     return True
 
+SKIP_TAG = 'skip-in-runs'   # a cell tag: a documentation example too slow to repeat before every run of the stage
+
+def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
+    "A stage notebook as the runner executes it: without its cells tagged `skip-in-runs`."
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [c for c in nb.cells if SKIP_TAG not in c.get('metadata', {}).get('tags', [])]
+    return nb
+
 def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     "Execute one run with papermill; returns the executed notebook's path (raises LabError if it fails)."
     import papermill as pm
@@ -126,7 +136,7 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     if progress: _show_notebook_output()
     try:
-        pm.execute_notebook(str(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
+        pm.execute_notebook(run_notebook(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
                             progress_bar=progress, kernel_name='python3', log_output=progress)
     except pm.PapermillExecutionError as e:
         raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
@@ -268,6 +278,29 @@ def trace_stats(runs: Sequence[RunSpec]) -> dict:
             out[r.name] = {k: v for k, v in read_json(f).items() if k not in ('output_file', 'params')}
     return out
 
+def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
+    "Label -> accuracy by `by` (group value -> accuracy, 95 % CI, n) for every evaluation of every model a run evaluated that has it."
+    out = {}
+    for r in runs:
+        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
+            evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items()
+                   if isinstance(v, dict) and f'accuracy_by_{by}' in v}
+            for key, ev in evs.items():
+                name = '/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else '')
+                out[name] = ev[f'accuracy_by_{by}']
+    return out
+
+def group_markdown(series: dict[str, dict], by: str) -> str:
+    "A table of `group_series`: one row per model, one column per group value (accuracy [95 % CI])."
+    num = lambda g: (float(g), '') if g.replace('.', '', 1).lstrip('-').isdigit() else (float('inf'), g)
+    groups = sorted(dict.fromkeys(g for per in series.values() for g in per), key=num)
+    lines = ['| run | ' + ' | '.join(f'{by} {g}' for g in groups) + ' |', '|' + '---|' * (len(groups) + 1)]
+    for name, per in series.items():
+        cells = [f"{per[g]['accuracy']:.3f} [{per[g]['ci95'][0]:.3f}, {per[g]['ci95'][1]:.3f}]" if g in per else '' for g in groups]
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    n = sorted({per[g]['n'] for per in series.values() for g in per})
+    return '\n'.join(lines) + f"\n\nexamples per {by}: {n[0] if len(n) == 1 else f'{n[0]}-{n[-1]}'}\n"
+
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     "Write results.csv / results.md and the plots for an experiment (and, for curricula, the final models side by side); returns the summary."
     out: Path = info['output_dir']
@@ -279,7 +312,14 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     if finals:
         write_csv(out/'final_models.csv', finals)
         md += '\n## Final models\n\n' + final_models_markdown(finals)
-    plots = []
+    plots, groups = [], {}
+    for by in info.get('compare_by', []):       # e.g. seed 000: accuracy by composition level, one line per condition
+        series = group_series(runs, by)
+        if not series: continue
+        groups[by] = series
+        md += f'\n## Accuracy by {by}\n\n' + group_markdown(series, by)
+        p = out/'plots'/f'by_{by}.png'
+        plot_group_lines(series, by, p, title=f"{info['name']}: accuracy by {by}"); plots.append(str(p))
     if rows:
         write_csv(out/'results.csv', rows)
         write_text(out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{md}")
@@ -297,7 +337,7 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         p = out/'plots'/f'{e}_by_group.png'
         plot_probes({f['condition']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
                     title=f'{e}: final models by group'); plots.append(str(p))
-    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals,
+    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'by_group': groups,
             'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
 
 

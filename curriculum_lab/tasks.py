@@ -20,7 +20,8 @@ log = get_logger('curriculum_lab.tasks')
 __all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'MUL_TOKENS', 'TASKS', 'SIDECAR', 'parse_number', 'numbers_equal',
            'last_json_output', 'last_number', 'OutputFormat', 'WorkingOutFormat', 'HashFormat', 'JSONOutputFormat',
            'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'register_task', 'list_tasks', 'get_task',
-           'task_from_row', 'stable_hash', 'completion_text', 'Task', 'save_task_dataset', 'load_task_dataset']
+           'task_from_row', 'stable_hash', 'completion_text', 'Task', 'balanced_dataset', 'save_task_dataset',
+           'load_task_dataset']
 
 # %% ../nbs/10_tasks.ipynb #8faa25b7
 _NUM = re.compile(r'-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+')
@@ -364,16 +365,32 @@ class Task:
 # %% ../nbs/10_tasks.ipynb #55979e88
 SIDECAR = 'dataset.json'
 
+def balanced_dataset(task: Task, n: int, split: str = 'train', seed: int = 0,
+                     key: str = 'level', # a config key holding a list (e.g. strings' level: [1, 2])
+                    ) -> Dataset:
+    "`n` examples with the same number for each value of the config list `key`, interleaved (any prefix stays balanced), as seed 000's data script makes them."
+    vals = task.config.get(key)
+    if not isinstance(vals, list) or not vals:
+        raise LabError(f'task {task.name!r}: balancing by {key!r} needs a list in its config (e.g. {key}: [1, 2]), it has {vals!r}')
+    if n % len(vals): raise LabError(f'{n} {split} examples cannot be split equally over {key} {vals}: give a multiple of {len(vals)}')
+    parts = [_task_from_spec(task.name, json.dumps({**task.config, key: v})).make_dataset(n // len(vals), split, seed) for v in vals]
+    if not n: return parts[0]
+    return Dataset.from_list([p[i] for i in range(n // len(vals)) for p in parts])
+
 def save_task_dataset(task: Task, path: str | Path, # target folder
-                      n_train: int, n_test: int, seed: int = 0) -> Path:
+                      n_train: int, n_test: int, seed: int = 0,
+                      balance: str | None = None, # a config list key to split each split's examples equally over (see `balanced_dataset`)
+                     ) -> Path:
     "Generate and save `task`'s train/test splits as Parquet with a JSON sidecar; returns the folder."
     path = Path(path)
-    splits = {'train': task.make_dataset(n_train, 'train', seed), 'test': task.make_dataset(n_test, 'test', seed)}
+    make = (lambda n, s: balanced_dataset(task, n, s, seed, balance)) if balance else (lambda n, s: task.make_dataset(n, s, seed))
+    splits = {s: make(n, s) for s, n in (('train', n_train), ('test', n_test)) if n}     # a split of 0 examples is left out
+    if not splits: raise LabError(f'{path}: no examples asked for (n_train and n_test are 0)')
     with atomic_dir(path) as tmp:
         for s, d in splits.items(): d.to_parquet(str(tmp/f'{s}.parquet'))
-        write_json(tmp/SIDECAR, {'task': task.name, 'config': task.config, 'seed': seed,
+        write_json(tmp/SIDECAR, {'task': task.name, 'config': task.config, 'seed': seed, 'balance': balance,
                                  'counts': {s: len(d) for s, d in splits.items()},
-                                 'columns': splits['train'].column_names, 'created': now_iso()})
+                                 'columns': next(iter(splits.values())).column_names, 'created': now_iso()})
     return path
 
 def load_task_dataset(path: str | Path, # folder written by `save_task_dataset`
