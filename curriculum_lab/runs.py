@@ -231,9 +231,9 @@ def final_models(runs: Sequence[RunSpec],
             row.update({f'{e}_accuracy': ev['accuracy'], f'{e}_ci_low': ev['accuracy_ci95'][0], f'{e}_ci_high': ev['accuracy_ci95'][1],
                         f'{e}_lenient': ev['accuracy_lenient'], f'{e}_lenient_ci_low': ev['accuracy_lenient_ci95'][0],
                         f'{e}_lenient_ci_high': ev['accuracy_lenient_ci95'][1], f'{e}_n': ev['n']})
-            for gk, groups in ev.items():
-                if gk.removeprefix('accuracy_by_') not in groups or not gk.startswith('accuracy_by_'): continue
-                for g, v in groups.items():
+            for gk, per in ev.items():
+                if not gk.startswith('accuracy_by_') or gk.removeprefix('accuracy_by_') not in groups: continue
+                for g, v in per.items():
                     row.update({f'{e}:{g}_accuracy': v['accuracy'], f'{e}:{g}_ci_low': v['ci95'][0], f'{e}:{g}_ci_high': v['ci95'][1]})
             row[f'{e}_mul_tokens'] = ev.get('mul_tokens_per_response', '')
         out.append(row)
