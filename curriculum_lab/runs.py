@@ -335,7 +335,7 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     grouped = dict.fromkeys(k.split(':')[0] for f in finals for k in f if ':' in k)
     for e in grouped:      # per evaluation with groups (seed 003's probe categories): one bar per condition and group
         p = out/'plots'/f'{e}_by_group.png'
-        plot_probes({f['condition']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
+        plot_probes({f['run']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
                     title=f'{e}: final models by group'); plots.append(str(p))
     return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'by_group': groups,
             'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
