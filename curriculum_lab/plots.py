@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from .core import LabError, RunDir, read_json, read_train_log, running_mean, save_png
 
 # %% auto #0
-__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes', 'plot_group_lines']
+__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes', 'group_order', 'plot_group_lines']
 
 # %% ../nbs/60_plots.ipynb #419e790f
 def evaluations(run_dir: str | Path) -> dict[str, dict]:
@@ -110,17 +110,19 @@ def plot_probes(runs: dict[str, str | Path], # label -> run directory, in the or
     fig.tight_layout()
     return save_png(fig, path)
 
-def _num(g):
-    try: return float(g)
-    except ValueError: return None
+def group_order(groups) -> list:
+    "Group values in reading order: numbers by value (level 2 before level 10), then the rest by name."
+    def key(g):
+        try: return (0, float(g), '')
+        except (TypeError, ValueError): return (1, 0.0, str(g))
+    return sorted(dict.fromkeys(groups), key=key)
 
 def plot_group_lines(series: dict[str, dict],   # label -> {group value: {'accuracy', 'ci95'}} (an evaluation's accuracy_by_<group>)
                      xlabel: str = 'level',
                      path: str | Path | None = None, title: str | None = None) -> Figure:
     "Accuracy against a group's values (e.g. composition level), one line per model, with 95 % CI bands."
     if not series: raise LabError('nothing to plot: no series')
-    groups = list(dict.fromkeys(g for per in series.values() for g in per))
-    groups.sort(key=lambda g: (_num(g) is None, _num(g) or 0, str(g)))
+    groups = group_order(g for per in series.values() for g in per)
     fig = Figure(figsize=(6.4, 3.8)); ax = fig.subplots()
     for label, per in series.items():
         gs = [g for g in groups if g in per]

@@ -14,7 +14,7 @@ import yaml
 from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, write_csv,
                                  write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import plot_budget, plot_group_lines, plot_probes, plot_training
+from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
@@ -292,8 +292,7 @@ def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
 
 def group_markdown(series: dict[str, dict], by: str) -> str:
     "A table of `group_series`: one row per model, one column per group value (accuracy [95 % CI])."
-    num = lambda g: (float(g), '') if g.replace('.', '', 1).lstrip('-').isdigit() else (float('inf'), g)
-    groups = sorted(dict.fromkeys(g for per in series.values() for g in per), key=num)
+    groups = group_order(g for per in series.values() for g in per)
     lines = ['| run | ' + ' | '.join(f'{by} {g}' for g in groups) + ' |', '|' + '---|' * (len(groups) + 1)]
     for name, per in series.items():
         cells = [f"{per[g]['accuracy']:.3f} [{per[g]['ci95'][0]:.3f}, {per[g]['ci95'][1]:.3f}]" if g in per else '' for g in groups]
