@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Sequence
 
-from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, seed_everything, start_run,
+from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, read_json, seed_everything, start_run,
                                  write_csv, write_text, notebook_params)
 from .models import load_model
 from .decoding import Completion, generate
@@ -20,7 +20,7 @@ log = get_logger('curriculum_lab.evaluation')
 
 # %% auto #0
 __all__ = ['log', 'GROUP_MAX_VALUES', 'wilson_interval', 'pass_at_k', 'compute_metrics', 'metrics_from_csv', 'evaluate',
-           'metrics_table']
+           'find_evaluation', 'metrics_table']
 
 # %% ../nbs/25_evaluation.ipynb #7e57a1f9
 def wilson_interval(k: int,          # successes
@@ -147,6 +147,8 @@ def evaluate(model,                          # name, path, run directory, or a l
     m = compute_metrics(rows, groups)
     ntok = sum(c.tokens for c in comps)
     m.update(task=t.name, task_config=json.loads(t.config_json), model=model_name, split=split, stage=stage,
+             max_new_tokens=max_new_tokens, temperature=temperature, samples_per_prompt=samples_per_prompt, seed=seed,
+             rows='given' if dataset is not None else 'generated',
              generation_seconds=round(gen_s, 2), tokens_per_second=round(ntok / max(gen_s, 1e-9), 1))
     if output_dir:
         rd = RunDir(output_dir)
@@ -158,6 +160,22 @@ def evaluate(model,                          # name, path, run directory, or a l
     return m
 
 
+
+def find_evaluation(run_dir: str | Path,         # a run directory (its metrics.json is read)
+                    task: Task,                  # the task the evaluation must be of (name and full configuration)
+                    n: int,                      # examples
+                    max_new_tokens: int,         # generation budget
+                    seed: int = 0,               # dataset and sampling seed
+                    split: str = 'test',         # dataset split
+                   ) -> dict | None:
+    "An evaluation already in `run_dir/metrics.json` of the same prompts and settings (greedy, one sample), or None."
+    f = Path(run_dir)/'metrics.json'
+    if not f.is_file(): return None
+    want = dict(task=task.name, task_config=json.loads(task.config_json), n=n, max_new_tokens=max_new_tokens, seed=seed,
+                split=split, temperature=0.0, samples_per_prompt=1, rows='generated')
+    for key, m in read_json(f).items():
+        if isinstance(m, dict) and all(m.get(k) == v for k, v in want.items()): return m | {'found_in': f'{f}:{key}'}
+    return None
 
 # %% ../nbs/25_evaluation.ipynb #64c2db08
 def metrics_table(m: dict) -> 'pd.DataFrame':
