@@ -32,7 +32,10 @@ def __run_all__(grids):
     for g in grids:
         try:
             y = solve(tuple(tuple(r) for r in g))
-            outs.append({"grid": [list(r) for r in y]} if isinstance(y, tuple) else {"error": "solve returned " + type(y).__name__})
+            if isinstance(y, tuple) and y and all(isinstance(r, tuple) and r and len(r) == len(y[0]) and all(type(v) is int for v in r) for r in y):
+                outs.append({"grid": [list(r) for r in y]})
+            else:
+                outs.append({"error": "solve returned " + (type(y).__name__ if not isinstance(y, tuple) else "a tuple that is not a grid (equal rows of ints)")})
         except Exception as e:
             outs.append({"error": type(e).__name__ + ": " + str(e)[:200]})
     return outs
@@ -42,16 +45,17 @@ def run_solvers(programs: Sequence[str],          # program sources defining sol
                 inputs: Sequence[Sequence],       # per program: the grids to run it on
                 timeout: float = 10.0,            # wall-clock seconds per program (all its grids)
                ) -> list[dict]:
-    "Run each program on its grids in the sandbox: `{'ok', 'outputs': [grid | None], 'errors': [...], 'error'}`."
+    "Run each program on its grids in the sandbox: `{'ok', 'outputs': [grid | None], 'errors': [...], 'error', 'printed'}`."
     res = arc_sandbox().run_many([p + _HARNESS for p in programs], entry='__run_all__', timeout=timeout,
                                  args_list=[[[list(map(list, g)) for g in gs]] for gs in inputs], memory_mb=1024)
     out = []
     for r, gs in zip(res, inputs):
         if not r.ok:
-            out.append({'ok': False, 'outputs': [None] * len(gs), 'errors': [r.error] * len(gs), 'error': f'{r.error_type}: {r.error}'})
+            out.append({'ok': False, 'outputs': [None] * len(gs), 'errors': [r.error] * len(gs), 'error': f'{r.error_type}: {r.error}',
+                        'printed': r.stdout})
             continue
-        outs = [as_grid(o['grid']) if 'grid' in o and o['grid'] and all(o['grid']) else None for o in r.value]
-        out.append({'ok': True, 'outputs': outs, 'errors': [o.get('error') for o in r.value], 'error': None})
+        outs = [as_grid(o['grid']) if 'grid' in o else None for o in r.value]
+        out.append({'ok': True, 'outputs': outs, 'errors': [o.get('error') for o in r.value], 'error': None, 'printed': r.stdout})
     return out
 
 # %% ../nbs/22_arc_programs.ipynb #0755b64f
