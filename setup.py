@@ -36,7 +36,7 @@ setuptools.setup(
     package_data={'curriculum_lab.papermill_runs': ['*.yaml', 'curricula/*.yaml'], 'curriculum_lab.nbs': ['[0-9]*.ipynb']},
     include_package_data=True,
     install_requires=reqs('requirements'),
-    extras_require={'dev': reqs('dev_requirements'), 'gpu': reqs('gpu_requirements')},
+    extras_require={'dev': reqs('dev_requirements'), 'gpu': reqs('gpu_requirements'), 'serving': reqs('serving_requirements')},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read() if __import__('os').path.exists('README.md') else '',

@@ -268,7 +268,7 @@ def select_traces(rows: Sequence[dict],   # candidate traces: task_id, delta, an
     return out
 
 # %% ../nbs/23_arc_edits.ipynb #bb3c16a4
-def write_edit_traces(rows: Sequence[dict],     # selected traces (mutation_baselines rows or a teacher's, same keys)
+def write_edit_traces(rows: Sequence[dict],     # selected traces: mutation_baselines rows, or evolve edges (their teacher's reasoning is used)
                       path,                     # output folder
                       format: str = 'working_out', # output format of the arc_program task (reasoning, then the program as the answer)
                       attempts: dict[str, int] | None = None, # edits tried per task (for difficulty.json)
@@ -288,7 +288,7 @@ def write_edit_traces(rows: Sequence[dict],     # selected traces (mutation_base
         ex = by_id[r['task_id']]
         code = comment_program(r['child'])
         row = t._row({**ex, 'question': edit_question(tasks[r['task_id']], r['parent'], r['feedback']), 'solution': code})
-        row |= {'completion': t.format.render(repair_reasoning(r), f'```python\n{code}```'), 'delta': float(r['delta']),
+        row |= {'completion': t.format.render(r.get('reasoning') or repair_reasoning(r), f'```python\n{code}```'), 'delta': float(r['delta']),
                 'parent': r['parent'], 'edit': json.dumps(r.get('edit'))}
         splits[t.split_of(ex)].append(row)
     path = Path(path)
