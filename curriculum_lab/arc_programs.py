@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from .core import LabError, cache_dir, read_json, write_json
 from .tasks import Task, completion_text, register_task, stable_hash
 from .sandbox import Sandbox
+from .rewards import register_reward
 from .arc import arc_question, as_grid, grid_to_text, load_arc, grid_stats
 
 # %% auto #0
@@ -129,6 +130,7 @@ class ARCProgramTask(Task):
     finite = True
     defaults = dict(task_ids=None)
     meta_columns = ('task_id', 'test_inputs', 'n_examples', 'height', 'width', 'colors', 'program_lines')
+    default_rewards = {'arc_program_reward': 1.0}   # GRPO's default: the shaped reward alone (no closeness term on program text)
 
     def split_key(self, ex): return ex['task_id']
 
@@ -178,6 +180,7 @@ class ARCProgramTask(Task):
         try: return self.score_many([completion], [example])[0]['correct']
         except Exception: return 0.0
 
+@register_reward
 def arc_program_reward(completions=None, **kwargs) -> list[float]:
     "Seed 002's shaped reward for a batch of completions (TRL signature); 0.0 for anything unscorable."
     try: comps = list(completions or [])

@@ -40,9 +40,9 @@ DEFAULT_REWARDS = {
 }
 
 def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, float]:
-    "Reward name -> weight: `weights` (a dict, or JSON) or the default set of the task's format."
+    "Reward name -> weight: `weights` (a dict, or JSON), else the task's own `default_rewards`, else its format's default set."
     if isinstance(weights, str): weights = json.loads(weights) if weights.strip() else None
-    w = dict(weights) if weights else dict(DEFAULT_REWARDS[task.format.name])
+    w = dict(weights) if weights else dict(getattr(task, 'default_rewards', None) or DEFAULT_REWARDS[task.format.name])
     combine_rewards(w)        # checks the names
     return w
 

@@ -17,7 +17,7 @@ log = get_logger('curriculum_lab.rewards')
 __all__ = ['log', 'REWARD_SCORES', 'ALL_REWARDS', 'extract_boxed', 'extract_answer', 'clean_answer', 'answers_equivalent',
            'lowest_value', 'never_raises', 'configure_reward', 'format_exact_reward', 'format_approx_reward',
            'correctness_reward', 'closeness_reward', 'string_reward', 'overlong_penalty_reward',
-           'thinking_length_reward', 'combine_rewards', 'total_reward']
+           'thinking_length_reward', 'register_reward', 'combine_rewards', 'total_reward']
 
 # %% ../nbs/20_rewards.ipynb #59674512
 def extract_boxed(text: str) -> str | None:
@@ -190,6 +190,13 @@ def thinking_length_reward(completion, row, s) -> float:
 
 ALL_REWARDS = {f.__name__: f for f in (format_exact_reward, format_approx_reward, correctness_reward, closeness_reward,
                                        string_reward, overlong_penalty_reward, thinking_length_reward)}
+_BUILTIN_REWARDS = frozenset(ALL_REWARDS)
+
+def register_reward(fn: Callable) -> Callable:
+    "Add a TRL-style reward function (completions, **columns -> floats) to the rewards GRPO can name, by its name; a decorator."
+    if fn.__name__ in _BUILTIN_REWARDS: raise LabError(f'{fn.__name__!r} is a built-in reward: give yours another name')
+    ALL_REWARDS[fn.__name__] = fn          # the same name again replaces it (a notebook cell run twice)
+    return fn
 
 # %% ../nbs/20_rewards.ipynb #22a85b7f
 def combine_rewards(weights: dict[str, float] | Sequence[str], # reward names -> weight (or names, weight 1)
@@ -197,6 +204,9 @@ def combine_rewards(weights: dict[str, float] | Sequence[str], # reward names ->
     "Reward functions and weights for TRL, from reward names."
     if not isinstance(weights, dict): weights = {n: 1.0 for n in weights}
     bad = [n for n in weights if n not in ALL_REWARDS]
+    if bad:                      # a task module registers its own reward when imported (arc_program_reward)
+        from curriculum_lab.tasks import _load_builtin_tasks
+        _load_builtin_tasks(); bad = [n for n in weights if n not in ALL_REWARDS]
     if bad: raise LabError(f'unknown reward(s) {bad}: available are {sorted(ALL_REWARDS)}')
     return [ALL_REWARDS[n] for n in weights], [float(w) for w in weights.values()]
 
