@@ -177,7 +177,7 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
 # %% ../nbs/70_runs.ipynb #4b535720
 def _method(nb: str) -> str:
     return ('sft' if '_sft' in nb else 'grpo' if '_grpo' in nb else 'rft' if '_rft' in nb else 'curriculum' if 'curriculum' in nb
-            else 'eval')
+            else 'search' if '_search' in nb else 'eval')
 
 def model_dirs(r: RunSpec) -> list[tuple[str, Path]]:
     "The folders of the models a run evaluated, labelled: the run folder itself, or for a curriculum its start model (`base`) and every stage in order."

@@ -103,8 +103,9 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
     assert [s['status'] for s in state.values()] == ['completed'] * len(runs)
     for run in runs:
         rec = read_json(out/run.name/'run.json')
-        model = rec['params'].get('base_model', rec['params'].get('model_path'))
-        if run.notebook.name == '16_datasets.ipynb':        # a data run: no model, a dataset its sidecar describes
+        model = rec['params'].get('base_model', rec['params'].get('model_path', rec['params'].get('model')))
+        if run.notebook.name == '16_datasets.ipynb' or rec['params'].get('action') == 'traces':  # a data run: a dataset its sidecar describes
+            model = None
             assert rec['status'] == 'completed' and model is None and (out/run.name/'dataset.json').exists(); continue
         assert rec['status'] == 'completed' and (model == 'tiny' or Path(model).parent == out), (run.name, model)   # tiny, or a run on tiny
         if (out/run.name/'model'/'curriculum_lab.json').exists(): assert read_json(out/run.name/'model'/'curriculum_lab.json')['base_model'] == 'tiny'
@@ -118,6 +119,11 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
             assert (out/r.name/'gsm8k_results.json').exists() and (out/r.name/'arithmetic_results.json').exists(), r.name
             assert len(list((out/r.name).glob('stage_*/sft_results.json'))) == 3, r.name
         assert any(p.endswith('probes_by_group.png') for p in summary['plots']), summary['plots']
+    searches = [r for r in runs if r.notebook.name == '46_arc_search.ipynb' and r.parameters.get('action') == 'search']
+    for r in searches:    # seed 002: each search's test solve rate in the table, its reward-against-generation figure
+        ev = read_json(out/r.name/'metrics.json')['search']
+        assert ev['n'] > 0 and ev['executions'] >= ev['n'] and (out/r.name/'evolution.png').exists(), r.name
+        assert any(row['run'] == r.name and row['method'] == 'search' for row in summary['results']), r.name
     for by in info['compare_by']:       # seed 000: every evaluated model by level, as a table and a figure
         assert f'## Accuracy by {by}' in (out/'results.md').read_text() and summary['by_group'][by], by
         assert str(out/'plots'/f'by_{by}.png') in summary['plots']
