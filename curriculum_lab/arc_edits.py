@@ -211,10 +211,11 @@ EDIT_INSTRUCTION = ('The program above was run on the examples; the feedback say
 def edit_question(task: dict,           # an ARC task ({'train': [(in, out)], ...})
                   program: str,         # the current program
                   feedback: str,        # feedback_text of its run on the train pairs
+                  context: str = '',   # what comes first (the arc_program task's `context`: DSL signatures, solved examples)
                  ) -> str:
-    "The edit prompt: the examples, the program, what running it showed, the instruction."
+    "The edit prompt: the context, the examples, the program, what running it showed, the instruction."
     examples = arc_question(task['train'], task['train'][0][0]).rsplit('\n\nTest input:', 1)[0]
-    return f'{examples}\n\nProgram:\n```python\n{program.rstrip()}\n```\n\nFeedback:\n{feedback}\n\n{EDIT_INSTRUCTION}'
+    return f'{context}{examples}\n\nProgram:\n```python\n{program.rstrip()}\n```\n\nFeedback:\n{feedback}\n\n{EDIT_INSTRUCTION}'
 
 def comment_program(program: str) -> str:
     "The program with `from arc_dsl import *` and each line commented with its DSL function's docstring."
@@ -272,6 +273,8 @@ def write_edit_traces(rows: Sequence[dict],     # selected traces: mutation_base
                       path,                     # output folder
                       format: str = 'working_out', # output format of the arc_program task (reasoning, then the program as the answer)
                       attempts: dict[str, int] | None = None, # edits tried per task (for difficulty.json)
+                      dsl: bool = False,        # the DSL's signatures in every prompt (the arc_program task's option)
+                      examples: int = 0,        # solved train-split tasks shown first in every prompt
                      ) -> dict:
     "Write edit traces as a lab dataset (split by task like arc_program) plus difficulty.json; returns the counts."
     from pathlib import Path
@@ -280,14 +283,15 @@ def write_edit_traces(rows: Sequence[dict],     # selected traces: mutation_base
     from curriculum_lab.tasks import SIDECAR, get_task
     from curriculum_lab.arc import difficulty_metrics, write_difficulty_json
     if not rows: raise LabError('no traces to write: select_traces kept none (every delta r <= 0?)')
-    t = get_task('arc_program', format=format)
+    t = get_task('arc_program', format=format, dsl=dsl, examples=examples)
     by_id = {r['task_id']: r for r in t._all_rows}
     tasks = load_arc('training')
     splits = defaultdict(list)
     for r in rows:
         ex = by_id[r['task_id']]
         code = comment_program(r['child'])
-        row = t._row({**ex, 'question': edit_question(tasks[r['task_id']], r['parent'], r['feedback']), 'solution': code})
+        row = t._row({**ex, 'question': edit_question(tasks[r['task_id']], r['parent'], r['feedback'], t.context(r['task_id'])),
+                      'solution': code})
         row |= {'completion': t.format.render(r.get('reasoning') or repair_reasoning(r), f'```python\n{code}```'), 'delta': float(r['delta']),
                 'parent': r['parent'], 'edit': json.dumps(r.get('edit'))}
         splits[t.split_of(ex)].append(row)

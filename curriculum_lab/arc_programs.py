@@ -119,7 +119,7 @@ def shaped_reward(outputs: Sequence, expected: Sequence, syntax: bool, think_tok
 # %% ../nbs/22_arc_programs.ipynb #7a0eae6a
 PROGRAM_INSTRUCTION = ('Write a Python function `solve(I)` using the ARC DSL (functions such as `objects`, `fill`, '
                        '`hmirror`, `upscale`, `palette`; grids are tuples of tuples of ints) that maps every example '
-                       'input to its output. Put the program in a ```python code block.')
+                       'input to its output. Put the program in a ```python code block that starts with `from arc_dsl import *`.')
 
 @register_task
 class ARCProgramTask(Task):
@@ -128,7 +128,7 @@ class ARCProgramTask(Task):
     answer_type = 'string'
     default_format = 'working_out'
     finite = True
-    defaults = dict(task_ids=None)
+    defaults = dict(task_ids=None, dsl=False, examples=0)   # dsl: the DSL's signatures in the prompt; examples: solved tasks shown first
     meta_columns = ('task_id', 'test_inputs', 'n_examples', 'height', 'width', 'colors', 'program_lines')
     default_rewards = {'arc_program_reward': 1.0}   # GRPO's default: the shaped reward alone (no closeness term on program text)
 
@@ -141,7 +141,7 @@ class ARCProgramTask(Task):
         for tid, t in tasks.items():
             if not solved.get(tid) or (self.cfg['task_ids'] is not None and tid not in self.cfg['task_ids']): continue
             ins = [i for i, _ in t['test']]
-            q = arc_question(t['train'], ins[0]).rsplit('\n\nTest input:', 1)[0]
+            q = self.context(tid) + arc_question(t['train'], ins[0]).rsplit('\n\nTest input:', 1)[0]
             q += ''.join(f'\n\nTest input {k}:\n{grid_to_text(i)}' for k, i in enumerate(ins, 1)) + f'\n\n{PROGRAM_INSTRUCTION}'
             out.append({'question': q, 'answer': json.dumps([[list(r) for r in o] for _, o in t['test']]),
                         'solution': progs[tid], 'task_id': tid, 'test_inputs': json.dumps([[list(r) for r in i] for i in ins]),
@@ -150,8 +150,33 @@ class ARCProgramTask(Task):
 
     def rows(self, split): return [r for r in self._all_rows if self.split_of(r) == split]
 
+    def context(self, task_id: str) -> str:
+        "What the prompt shows before the task: the DSL's signatures (`dsl`) and `examples` solved train-split tasks like it."
+        parts = []
+        if self.cfg['dsl']:
+            from curriculum_lab.arc_edits import dsl_reference
+            parts.append('The ARC DSL (`from arc_dsl import *`):\n' + dsl_reference())
+        for k, (tid, t) in enumerate(self._solved_examples(task_id), 1):
+            ex = arc_question(t['train'][:2], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0].split('\n\n', 1)[1]
+            parts.append(f'Solved example {k}:\n{ex}\nProgram:\n```python\n{reference_programs()[tid].rstrip()}\n```')
+        return ''.join(p + '\n\n' for p in parts)
+
+    def _solved_examples(self, task_id: str) -> list[tuple[str, dict]]:
+        "The `examples` solved train-split tasks nearest to `task_id` in grid size and colours (never the task itself)."
+        if not self.cfg['examples']: return []
+        tasks, progs, solved = load_arc('training'), reference_programs(), verify_reference_solvers()
+        key = lambda t: grid_stats(tasks[t]['train'])
+        me = key(task_id)
+        pool = [t for t in sorted(tasks) if t != task_id and solved.get(t) and self.split_of({'task_id': t}) == 'train']
+        dist = lambda t: sum(abs(key(t)[k] - me[k]) for k in ('height', 'width', 'colors'))
+        return [(t, tasks[t]) for t in sorted(pool, key=lambda t: (dist(t), t))[:self.cfg['examples']]]
+
     def reference_completion(self, example):
-        return self.format.render('', f"```python\n{example['solution']}```")
+        "Reasoning from the program's DSL functions (their docstrings, in order), then the program, commented, with the import."
+        from curriculum_lab.arc_edits import comment_program, program_functions, dsl_functions
+        fns = dsl_functions()
+        steps = '; '.join(fns[f].doc for f in program_functions(example['solution']))
+        return self.format.render(f'The program uses, in order: {steps}.', f"```python\n{comment_program(example['solution'])}```")
 
     def extract(self, completion):
         text = completion_text(completion)

@@ -33,10 +33,10 @@ class Proposal:
     error: str | None = None    # why there is no completion (endpoint error, timeout)
 
 def request_question(req: dict) -> str:
-    "The prompt of a request {'task', 'program', 'feedback'}: the edit prompt, or the task question when there is no program yet."
-    if req.get('program'): return edit_question(req['task'], req['program'], req.get('feedback', ''))
+    "The prompt of a request {'task', 'program', 'feedback', 'context'}: the edit prompt, or the task question when there is no program yet."
+    if req.get('program'): return edit_question(req['task'], req['program'], req.get('feedback', ''), req.get('context', ''))
     t = req['task']
-    return arc_question(t['train'], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0] + f'\n\n{PROGRAM_INSTRUCTION}'
+    return req.get('context', '') + arc_question(t['train'], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0] + f'\n\n{PROGRAM_INSTRUCTION}'
 
 class Teacher:
     "Proposes programs: `propose(requests, n)` -> one list of n Proposals per request; `usage` counts the cost."
@@ -145,6 +145,7 @@ def evolve(teacher: Teacher,
            max_teacher_tokens: int | None = None,      # budget: prompt + completion tokens of the teacher
            timeout: float = 10.0,                      # sandbox seconds per program
            output_dir: str | Path | None = None,       # edges.jsonl and evolution.json go here
+           contexts: dict[str, str] | None = None,     # per task, what its prompts show first (ARCProgramTask.context)
           ) -> dict:
     "Evolutionary refinement of DSL programs per task with execution feedback; returns the best programs, history and edges."
     tasks = load_arc('training')
@@ -153,6 +154,7 @@ def evolve(teacher: Teacher,
     out = Path(output_dir) if output_dir else None
     if out: out.mkdir(parents=True, exist_ok=True); (out/'edges.jsonl').write_text('')
     pools, edges, history, execs = {t: [] for t in task_ids}, [], [], 0
+    ctx = contexts or {}
 
     def run(cands):      # cands: dicts with task_id, program; adds reward, solved, feedback, fixes
         nonlocal execs
@@ -169,7 +171,7 @@ def evolve(teacher: Teacher,
     first = {t: list((start or {}).get(t) or []) for t in task_ids}
     need = [t for t in task_ids if not first[t]]
     if need:
-        for t, ps in zip(need, teacher.propose([{'task': tasks[t], 'program': ''} for t in need], n=population)):
+        for t, ps in zip(need, teacher.propose([{'task': tasks[t], 'program': '', 'context': ctx.get(t, '')} for t in need], n=population)):
             first[t] = [p.program for p in ps]
     for t in task_ids: pools[t] = run([{'task_id': t, 'program': p, 'generation': 0} for p in first[t]])
 
@@ -189,7 +191,8 @@ def evolve(teacher: Teacher,
         if max_executions is not None and execs + len(parents) * children > max_executions: stopped = 'execution budget'; break
         if max_teacher_tokens is not None and teacher.usage['prompt_tokens'] + teacher.usage['completion_tokens'] >= max_teacher_tokens:
             stopped = 'teacher token budget'; break
-        props = teacher.propose([{'task': tasks[t], 'program': c['program'], 'feedback': c['feedback']} for t, c in parents], n=children)
+        props = teacher.propose([{'task': tasks[t], 'program': c['program'], 'feedback': c['feedback'], 'context': ctx.get(t, '')}
+                                 for t, c in parents], n=children)
         kids = run([{'task_id': t, 'program': p.program, 'generation': g, 'text': p.text, 'error': p.error, 'parent': c}
                     for (t, c), ps in zip(parents, props) for p in ps])
         for k in kids:
