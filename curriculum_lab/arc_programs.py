@@ -5,7 +5,8 @@
 # %% ../nbs/22_arc_programs.ipynb #937d4191
 from __future__ import annotations
 import ast, functools, inspect, json, re
-from importlib import metadata
+from dataclasses import dataclass
+from importlib import import_module, metadata
 from typing import Any, Sequence
 
 from .core import LabError, cache_dir, read_json, write_json
@@ -16,7 +17,9 @@ from .arc import arc_question, as_grid, grid_to_text, load_arc, grid_stats
 
 # %% auto #0
 __all__ = ['DSL_MODULE', 'PROGRAM_INSTRUCTION', 'arc_sandbox', 'run_solvers', 'reference_programs', 'verify_reference_solvers',
-           'extract_program', 'syntax_ok', 'pixel_accuracy', 'shaped_reward', 'ARCProgramTask', 'arc_program_reward']
+           'extract_program', 'syntax_ok', 'pixel_accuracy', 'shaped_reward', 'DSLFunction', 'dsl_functions',
+           'dsl_constants', 'dsl_types', 'dsl_reference', 'program_functions', 'comment_program', 'ARCProgramTask',
+           'arc_program_reward']
 
 # %% ../nbs/22_arc_programs.ipynb #a17fe270
 DSL_MODULE = 'reasoning_gym.arc.rearc_utils.dsl'
@@ -116,6 +119,78 @@ def shaped_reward(outputs: Sequence, expected: Sequence, syntax: bool, think_tok
     if syntax: r += sum(pixel_accuracy(o, e) ** 10 for o, e in zip(outputs, expected)) / max(1, len(expected))
     return r - penalty * min(1.0, max(0, think_tokens - budget) / budget)
 
+# %% ../nbs/22_arc_programs.ipynb #38abadb1
+@dataclass(frozen=True)
+class DSLFunction:
+    "One DSL function: name, typed parameters and return type as the DSL writes them, first docstring line."
+    name: str
+    params: tuple          # ((parameter, type), ...)
+    returns: str
+    doc: str
+
+    @property
+    def signature(self) -> str: return f"{self.name}({', '.join(f'{p}: {t}' for p, t in self.params)}) -> {self.returns}"
+    @property
+    def type_key(self) -> tuple: return tuple(t for _, t in self.params), self.returns
+
+@functools.cache
+def _dsl_tree() -> ast.Module: return ast.parse(inspect.getsource(import_module(DSL_MODULE)))
+
+@functools.cache
+def dsl_functions() -> dict[str, DSLFunction]:
+    "Every public function of the DSL module, in source order."
+    out = {}
+    for n in _dsl_tree().body:
+        if isinstance(n, ast.FunctionDef) and not n.name.startswith('_'):
+            doc = (ast.get_docstring(n) or '').strip().splitlines()
+            out[n.name] = DSLFunction(n.name, tuple((a.arg, ast.unparse(a.annotation) if a.annotation else None) for a in n.args.args),
+                                      ast.unparse(n.returns) if n.returns else None, doc[0] if doc else '')
+    return out
+
+@functools.cache
+def dsl_constants() -> dict[str, Any]:
+    "The DSL's named constants (ZERO ... TEN, T, F, ORIGIN, UP, ...) and their values."
+    mod = import_module(DSL_MODULE)
+    names = [t.id for n in _dsl_tree().body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)]
+    return {k: getattr(mod, k) for k in names if type(getattr(mod, k)) in (int, bool, tuple)}
+
+@functools.cache
+def dsl_types() -> list[str]:
+    "The DSL's type aliases as written (`Grid = tuple[tuple[Integer]]`, ...)."
+    consts = dsl_constants()
+    return [ast.unparse(n) for n in _dsl_tree().body if isinstance(n, ast.Assign) and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name) and n.targets[0].id not in consts]
+
+# %% ../nbs/22_arc_programs.ipynb #1d73d7af
+def dsl_reference(names: Sequence[str] | None = None, # functions to list (None: all, in source order)
+                  types: bool = True,                  # include the type aliases and constants
+                 ) -> str:
+    "The DSL's types, constants and function signatures with their docstrings, as text for a prompt."
+    fns = dsl_functions()
+    unknown = [n for n in (names or []) if n not in fns]
+    if unknown: raise LabError(f'not DSL functions: {unknown}; dsl_functions() lists the {len(fns)} there are')
+    parts = []
+    if types:
+        parts.append('# Types\n' + '\n'.join(dsl_types()))
+        parts.append('# Constants\n' + ', '.join(f'{k} = {v!r}' for k, v in dsl_constants().items()))
+    parts.append('# Functions\n' + '\n'.join(f'{f.signature}  # {f.doc}' for n, f in fns.items() if names is None or n in names))
+    return '\n\n'.join(parts)
+
+def program_functions(program: str) -> list[str]:
+    "The DSL functions a program uses (called or passed as arguments), in order of first use."
+    fns, seen = dsl_functions(), {}
+    for n in ast.walk(ast.parse(program)):
+        if isinstance(n, ast.Name) and n.id in fns: seen.setdefault(n.id, (n.lineno, n.col_offset))
+    return sorted(seen, key=seen.get)
+
+def comment_program(program: str) -> str:
+    "The program with `from arc_dsl import *` and each line commented with its DSL function's docstring."
+    fns, out = dsl_functions(), ['from arc_dsl import *', '']
+    for line in program.rstrip().split('\n'):
+        m = re.match(r'\s*\w+\s*=\s*(\w+)\(', line)
+        out.append(f'{line}  # {fns[m[1]].doc}' if m and m[1] in fns and '#' not in line else line)
+    return '\n'.join(out) + '\n'
+
 # %% ../nbs/22_arc_programs.ipynb #7a0eae6a
 PROGRAM_INSTRUCTION = ('Write a Python function `solve(I)` using the ARC DSL (functions such as `objects`, `fill`, '
                        '`hmirror`, `upscale`, `palette`; grids are tuples of tuples of ints) that maps every example '
@@ -154,7 +229,6 @@ class ARCProgramTask(Task):
         "What the prompt shows before the task: the DSL's signatures (`dsl`) and `examples` solved train-split tasks like it."
         parts = []
         if self.cfg['dsl']:
-            from curriculum_lab.arc_edits import dsl_reference
             parts.append('The ARC DSL (`from arc_dsl import *`):\n' + dsl_reference())
         for k, (tid, t) in enumerate(self._solved_examples(task_id), 1):
             ex = arc_question(t['train'][:2], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0].split('\n\n', 1)[1]
@@ -173,7 +247,6 @@ class ARCProgramTask(Task):
 
     def reference_completion(self, example):
         "Reasoning from the program's DSL functions (their docstrings, in order), then the program, commented, with the import."
-        from curriculum_lab.arc_edits import comment_program, program_functions, dsl_functions
         fns = dsl_functions()
         steps = '; '.join(fns[f].doc for f in program_functions(example['solution']))
         return self.format.render(f'The program uses, in order: {steps}.', f"```python\n{comment_program(example['solution'])}```")

@@ -205,8 +205,8 @@ def combine_rewards(weights: dict[str, float] | Sequence[str], # reward names ->
     if not isinstance(weights, dict): weights = {n: 1.0 for n in weights}
     bad = [n for n in weights if n not in ALL_REWARDS]
     if bad:                      # a task module registers its own reward when imported (arc_program_reward)
-        from curriculum_lab.tasks import _load_builtin_tasks
-        _load_builtin_tasks(); bad = [n for n in weights if n not in ALL_REWARDS]
+        from curriculum_lab.tasks import list_tasks
+        list_tasks(); bad = [n for n in weights if n not in ALL_REWARDS]
     if bad: raise LabError(f'unknown reward(s) {bad}: available are {sorted(ALL_REWARDS)}')
     return [ALL_REWARDS[n] for n in weights], [float(w) for w in weights.values()]
 
