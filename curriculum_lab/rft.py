@@ -209,7 +209,10 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
     if not kept:
         if allow_empty: return dict(st, prompts_kept=0, rows={'train': 0}, output_dir=None)
         raise LabError(f'{src}: no completion is kept ({st}); loosen max_correct_ratio or sample more')
-    if val_size < 0 or val_size >= len(kept): raise LabError(f'val_size={val_size} must be in [0, {len(kept)}) (the rows kept)')
+    if val_size < 0: raise LabError(f'val_size={val_size} must be >= 0 (rows held out)')
+    if val_size >= len(kept):      # a round that kept this few trains on all of it (the converter's split would fail)
+        log.warning(f'rft_data: {len(kept)} row(s) kept, not more than val_size={val_size}: no validation rows, all train')
+        st['val_skipped'] = val_size; val_size = 0
     drop = {'extracted', 'correct', 'correct_lenient', 'reward'}
     out_rows = [{c: (remove_context(r['prompt']) if c == 'prompt' and not keep_context else v) for c, v in r.items() if c not in drop}
                 for r in kept]
@@ -217,7 +220,7 @@ def rft_data(rollout_path: str | Path,        # rollout.parquet, or the folder h
     splits = ds.train_test_split(test_size=val_size, seed=seed) if val_size else {'train': ds}
     out, t = Path(output_dir), task_from_row(out_rows[0])
     options = dict(max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup, keep_context=keep_context,
-                   val_size=val_size, max_tokens=max_tokens, drop_truncated=drop_truncated, lenient=lenient, seed=seed)
+                   val_size=st.get('val_skipped', val_size), max_tokens=max_tokens, drop_truncated=drop_truncated, lenient=lenient, seed=seed)
     with atomic_dir(out) as tmp:
         for s, d in splits.items(): d.to_parquet(str(tmp/f'{s}.parquet'))
         write_json(tmp/SIDECAR, {'task': t.name, 'config': t.config, 'seed': seed, 'counts': {s: len(d) for s, d in splits.items()},
