@@ -278,7 +278,7 @@ class ARCProgramTask(Task):
         try: return self.score_many([completion], [example])[0]['correct']
         except Exception: return 0.0
 
-@register_reward
+@register_reward(lowest=-0.05)     # shaped_reward: at worst 0 minus the full thinking penalty
 def arc_program_reward(completions=None, **kwargs) -> list[float]:
     "Seed 002's shaped reward for a batch of completions (TRL signature); 0.0 for anything unscorable."
     try: comps = list(completions or [])

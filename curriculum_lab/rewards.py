@@ -14,9 +14,9 @@ from .tasks import (FORMATS, completion_text, get_task, numbers_equal, parse_num
 log = get_logger('curriculum_lab.rewards')
 
 # %% auto #0
-__all__ = ['log', 'REWARD_SCORES', 'ALL_REWARDS', 'extract_boxed', 'extract_answer', 'clean_answer', 'answers_equivalent',
-           'lowest_value', 'never_raises', 'configure_reward', 'format_exact_reward', 'format_approx_reward',
-           'correctness_reward', 'closeness_reward', 'string_reward', 'overlong_penalty_reward',
+__all__ = ['log', 'REWARD_SCORES', 'REGISTERED_LOWEST', 'ALL_REWARDS', 'extract_boxed', 'extract_answer', 'clean_answer',
+           'answers_equivalent', 'lowest_value', 'never_raises', 'configure_reward', 'format_exact_reward',
+           'format_approx_reward', 'correctness_reward', 'closeness_reward', 'string_reward', 'overlong_penalty_reward',
            'thinking_length_reward', 'register_reward', 'combine_rewards', 'total_reward']
 
 # %% ../nbs/20_rewards.ipynb #59674512
@@ -69,8 +69,11 @@ REWARD_SCORES = {
     'overlong_penalty_reward': dict(max_tokens=256, buffer=64, penalty=1.0),
     'thinking_length_reward': dict(budget=200, penalty=0.5),
 }
+REGISTERED_LOWEST: dict[str, float] = {}    # rewards added by register_reward: their lowest value
+
 def lowest_value(name: str, scores: dict) -> float:
     "The lowest value reward `name` can give with `scores`."
+    if name in REGISTERED_LOWEST: return REGISTERED_LOWEST[name]
     if name == 'format_approx_reward': return 4 * scores['wrong']
     if name in ('overlong_penalty_reward', 'thinking_length_reward'): return -scores['penalty']
     return min(v for k, v in scores.items() if isinstance(v, (int, float)) and k not in ('max_tokens', 'buffer', 'budget'))
@@ -192,10 +195,14 @@ ALL_REWARDS = {f.__name__: f for f in (format_exact_reward, format_approx_reward
                                        string_reward, overlong_penalty_reward, thinking_length_reward)}
 _BUILTIN_REWARDS = frozenset(ALL_REWARDS)
 
-def register_reward(fn: Callable) -> Callable:
-    "Add a TRL-style reward function (completions, **columns -> floats) to the rewards GRPO can name, by its name; a decorator."
+def register_reward(fn: Callable | None = None, *, # a TRL-style reward (completions, **columns -> floats) that never raises
+                    lowest: float = 0.0,             # the lowest value it can give (the never-raises test checks it)
+                   ) -> Callable:
+    "Add a reward to the ones GRPO can name, by its function name; a decorator (`@register_reward(lowest=-1.0)`)."
+    if fn is None: return lambda f: register_reward(f, lowest=lowest)
     if fn.__name__ in _BUILTIN_REWARDS: raise LabError(f'{fn.__name__!r} is a built-in reward: give yours another name')
     ALL_REWARDS[fn.__name__] = fn          # the same name again replaces it (a notebook cell run twice)
+    REWARD_SCORES.setdefault(fn.__name__, {}); REGISTERED_LOWEST[fn.__name__] = float(lowest)
     return fn
 
 # %% ../nbs/20_rewards.ipynb #22a85b7f

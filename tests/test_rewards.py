@@ -5,6 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from curriculum_lab.rewards import ALL_REWARDS, combine_rewards, lowest_value, REWARD_SCORES
 from curriculum_lab.tasks import get_task
+import curriculum_lab.arc_programs   # registers arc_program_reward: every registered reward is checked, whatever ran before
 
 junk = st.one_of(st.none(), st.text(max_size=300), st.binary(max_size=100), st.integers(), st.floats(),
                  st.lists(st.dictionaries(st.sampled_from(['role', 'content', 'x']), st.one_of(st.text(max_size=50), st.integers())), max_size=3),
