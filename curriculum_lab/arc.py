@@ -12,8 +12,9 @@ from .core import LabError, write_json
 from .tasks import Task, completion_text, register_task
 
 # %% auto #0
-__all__ = ['Grid', 'ARC_INSTRUCTION', 'ARC_COLORS', 'as_grid', 'load_arc', 'grid_to_text', 'text_to_grid', 'arc_question',
-           'rearc_generators', 'grid_stats', 'ARCTask', 'plot_task', 'difficulty_metrics', 'write_difficulty_json']
+__all__ = ['Grid', 'ARC_INSTRUCTION', 'ARC_COLORS', 'as_grid', 'load_arc', 'grid_to_text', 'text_to_grid', 'arc_examples_text',
+           'arc_question', 'rearc_generators', 'grid_stats', 'ARCTask', 'plot_task', 'difficulty_metrics',
+           'write_difficulty_json']
 
 # %% ../nbs/15_arc.ipynb #9f9bff43
 Grid = tuple  # tuple of rows, each a tuple of ints 0-9
@@ -50,13 +51,15 @@ def text_to_grid(s: str | None) -> Grid | None:
 ARC_INSTRUCTION = ('Find the common rule that maps each input grid to its output grid in the examples, '
                    'then apply it to the test input.')
 
+def arc_examples_text(examples: Sequence[tuple]) -> str:
+    "The instruction and the worked examples, without a test input (program prompts show the examples this way)."
+    return '\n\n'.join([ARC_INSTRUCTION] + [f'Example {k}\nInput:\n{grid_to_text(i)}\nOutput:\n{grid_to_text(o)}'
+                                           for k, (i, o) in enumerate(examples, 1)])
+
 def arc_question(examples: Sequence[tuple], test_input: Grid) -> str:
     "The prompt body: the examples, then the test input."
-    parts = [ARC_INSTRUCTION]
-    for k, (i, o) in enumerate(examples, 1):
-        parts.append(f'Example {k}\nInput:\n{grid_to_text(i)}\nOutput:\n{grid_to_text(o)}')
-    parts.append(f'Test input:\n{grid_to_text(test_input)}\n\nWrite the output grid as rows of digits separated by spaces.')
-    return '\n\n'.join(parts)
+    return (f'{arc_examples_text(examples)}\n\nTest input:\n{grid_to_text(test_input)}\n\n'
+            'Write the output grid as rows of digits separated by spaces.')
 
 @functools.cache
 def rearc_generators() -> dict:

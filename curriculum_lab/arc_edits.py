@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import Any, Sequence
 
 from .core import LabError, get_logger
-from .arc import arc_question, as_grid, grid_to_text, load_arc
+from .arc import arc_examples_text, arc_question, as_grid, grid_to_text, load_arc
 from .arc_programs import (DSL_MODULE, comment_program, dsl_constants, dsl_functions, pixel_accuracy,
                                          reference_programs, run_solvers, shaped_reward, verify_reference_solvers)
 
@@ -149,8 +149,7 @@ def edit_question(task: dict,           # an ARC task ({'train': [(in, out)], ..
                   context: str = '',   # what comes first (the arc_program task's `context`: DSL signatures, solved examples)
                  ) -> str:
     "The edit prompt: the context, the examples, the program, what running it showed, the instruction."
-    examples = arc_question(task['train'], task['train'][0][0]).rsplit('\n\nTest input:', 1)[0]
-    return f'{context}{examples}\n\nProgram:\n```python\n{program.rstrip()}\n```\n\nFeedback:\n{feedback}\n\n{EDIT_INSTRUCTION}'
+    return f"{context}{arc_examples_text(task['train'])}\n\nProgram:\n```python\n{program.rstrip()}\n```\n\nFeedback:\n{feedback}\n\n{EDIT_INSTRUCTION}"
 
 def repair_reasoning(row: dict) -> str:
     "The reasoning of a repair trace, written from the edit that broke the program (a mutation_baselines row)."

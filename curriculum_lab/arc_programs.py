@@ -13,13 +13,13 @@ from .core import LabError, cache_dir, read_json, write_json
 from .tasks import Task, completion_text, register_task, stable_hash
 from .sandbox import Sandbox
 from .rewards import register_reward
-from .arc import arc_question, as_grid, grid_to_text, load_arc, grid_stats
+from .arc import arc_examples_text, arc_question, as_grid, grid_to_text, load_arc, grid_stats
 
 # %% auto #0
 __all__ = ['DSL_MODULE', 'PROGRAM_INSTRUCTION', 'arc_sandbox', 'run_solvers', 'reference_programs', 'verify_reference_solvers',
            'extract_program', 'syntax_ok', 'pixel_accuracy', 'shaped_reward', 'DSLFunction', 'dsl_functions',
-           'dsl_constants', 'dsl_types', 'dsl_reference', 'program_functions', 'comment_program', 'ARCProgramTask',
-           'arc_program_reward']
+           'dsl_constants', 'dsl_types', 'dsl_reference', 'program_functions', 'comment_program', 'program_question',
+           'ARCProgramTask', 'arc_program_reward']
 
 # %% ../nbs/22_arc_programs.ipynb #a17fe270
 DSL_MODULE = 'reasoning_gym.arc.rearc_utils.dsl'
@@ -196,6 +196,14 @@ PROGRAM_INSTRUCTION = ('Write a Python function `solve(I)` using the ARC DSL (fu
                        '`hmirror`, `upscale`, `palette`; grids are tuples of tuples of ints) that maps every example '
                        'input to its output. Put the program in a ```python code block that starts with `from arc_dsl import *`.')
 
+def program_question(task: dict,                 # an ARC task ({'train': [(in, out)], ...})
+                     test_inputs: Sequence = (),  # test input grids to show after the examples (none: the examples only)
+                     context: str = '',           # what comes first (DSL signatures, solved examples)
+                    ) -> str:
+    "The prompt asking for a program: the context, the examples, the test inputs, the instruction."
+    tests = ''.join(f'\n\nTest input {k}:\n{grid_to_text(i)}' for k, i in enumerate(test_inputs, 1))
+    return f"{context}{arc_examples_text(task['train'])}{tests}\n\n{PROGRAM_INSTRUCTION}"
+
 @register_task
 class ARCProgramTask(Task):
     "Write a DSL program that solves an ARC training task (seed 002)."
@@ -216,8 +224,7 @@ class ARCProgramTask(Task):
         for tid, t in tasks.items():
             if not solved.get(tid) or (self.cfg['task_ids'] is not None and tid not in self.cfg['task_ids']): continue
             ins = [i for i, _ in t['test']]
-            q = self.context(tid) + arc_question(t['train'], ins[0]).rsplit('\n\nTest input:', 1)[0]
-            q += ''.join(f'\n\nTest input {k}:\n{grid_to_text(i)}' for k, i in enumerate(ins, 1)) + f'\n\n{PROGRAM_INSTRUCTION}'
+            q = program_question(t, ins, self.context(tid))
             out.append({'question': q, 'answer': json.dumps([[list(r) for r in o] for _, o in t['test']]),
                         'solution': progs[tid], 'task_id': tid, 'test_inputs': json.dumps([[list(r) for r in i] for i in ins]),
                         'n_examples': len(t['train']), 'program_lines': progs[tid].count('\n'), **grid_stats(t['train'] + t['test'])})
@@ -231,7 +238,7 @@ class ARCProgramTask(Task):
         if self.cfg['dsl']:
             parts.append('The ARC DSL (`from arc_dsl import *`):\n' + dsl_reference())
         for k, (tid, t) in enumerate(self._solved_examples(task_id), 1):
-            ex = arc_question(t['train'][:2], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0].split('\n\n', 1)[1]
+            ex = arc_examples_text(t['train'][:2]).split('\n\n', 1)[1]
             parts.append(f'Solved example {k}:\n{ex}\nProgram:\n```python\n{reference_programs()[tid].rstrip()}\n```')
         return ''.join(p + '\n\n' for p in parts)
 

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .core import LabError, get_logger, write_json
 from .arc import arc_question, load_arc
-from .arc_programs import PROGRAM_INSTRUCTION, extract_program
+from .arc_programs import extract_program, program_question
 from .arc_edits import edit_question, feedback_text, score_programs, single_edits
 
 log = get_logger('curriculum_lab.arc_search')
@@ -35,8 +35,7 @@ class Proposal:
 def request_question(req: dict) -> str:
     "The prompt of a request {'task', 'program', 'feedback', 'context'}: the edit prompt, or the task question when there is no program yet."
     if req.get('program'): return edit_question(req['task'], req['program'], req.get('feedback', ''), req.get('context', ''))
-    t = req['task']
-    return req.get('context', '') + arc_question(t['train'], t['train'][0][0]).rsplit('\n\nTest input:', 1)[0] + f'\n\n{PROGRAM_INSTRUCTION}'
+    return program_question(req['task'], context=req.get('context', ''))   # the test inputs stay hidden from the search
 
 class Teacher:
     "Proposes programs: `propose(requests, n)` -> one list of n Proposals per request; `usage` counts the cost."

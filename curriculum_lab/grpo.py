@@ -37,6 +37,7 @@ DEFAULT_REWARDS = {
     'working_out': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
     'gsm': {'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
     'json_output': {'string_reward': 1.0, 'correctness_reward': 0.5},
+    'think': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
 }
 
 def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, float]:

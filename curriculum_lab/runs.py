@@ -132,6 +132,7 @@ def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
 def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     "Execute one run with papermill; returns the executed notebook's path (raises LabError if it fails)."
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     out_nb = notebooks_dir/f'{r.name}.ipynb'
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     if progress: _show_notebook_output()
@@ -141,6 +142,11 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     except pm.PapermillExecutionError as e:
         raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
                        f'Its executed notebook: {out_nb}') from None
+    except DeadKernelError:
+        raise LabError(f'run {r.name!r}: the kernel running {r.notebook.name} died, most often because the machine ran out of '
+                       f'memory (see `dmesg | grep -i oom`). Give the run less to hold at once (e.g. grad_accum, max_length, a '
+                       f'smaller eval_batch_size) and run the same command again: completed runs are kept. '
+                       f'Its notebook so far: {out_nb}') from None
     return out_nb
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,

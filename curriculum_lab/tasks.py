@@ -19,9 +19,9 @@ log = get_logger('curriculum_lab.tasks')
 # %% auto #0
 __all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'MUL_TOKENS', 'TASKS', 'SIDECAR', 'parse_number', 'numbers_equal',
            'last_json_output', 'last_number', 'OutputFormat', 'WorkingOutFormat', 'HashFormat', 'JSONOutputFormat',
-           'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'register_task', 'list_tasks', 'get_task',
-           'task_from_row', 'stable_hash', 'completion_text', 'Task', 'balanced_dataset', 'save_task_dataset',
-           'load_task_dataset']
+           'ThinkFormat', 'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'register_task', 'list_tasks',
+           'get_task', 'task_from_row', 'stable_hash', 'completion_text', 'Task', 'balanced_dataset',
+           'save_task_dataset', 'load_task_dataset']
 
 # %% ../nbs/10_tasks.ipynb #8faa25b7
 _NUM = re.compile(r'-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+')
@@ -134,6 +134,17 @@ class JSONOutputFormat(OutputFormat):
         return self.extract(text) or (m[-1] if m else None) or last_number(text)
     def thinking(self, text): return re.split(r'\{\s*"output"', text or '')[0]
 
+class ThinkFormat(OutputFormat):
+    "Seed 002 (and reasoning models): `<think>reasoning</think>`, then the answer alone (a number, a grid, a program)."
+    def render(self, solution, answer): return f'<think>{solution.strip()}</think>\n{answer}'
+    def extract(self, text):
+        if not isinstance(text, str) or '</think>' not in text: return None
+        return text.rsplit('</think>', 1)[1].strip() or None     # everything after the reasoning: a grid or a program spans lines
+    def thinking(self, text):
+        m = re.search(r'<think>(.*?)</think>', text or '', re.S)
+        return m[1] if m else ''
+    def has_thinking(self, text): return bool(self.thinking(text).strip())
+
 FORMATS = {
     'working_out': WorkingOutFormat('working_out',
         'You are given a problem.\nThink about the problem and provide your working out.\n'
@@ -146,6 +157,9 @@ FORMATS = {
     'json_output': JSONOutputFormat('json_output', 'You are a helpful assistant who reasons carefully.',
         'Please reason and put your final answer in the following json format: {"output": <your output>}, '
         'where <your output> should be the final string.', ('"output"',), r'^.*\{\s*"output"\s*:.*\}\s*$'),
+    'think': ThinkFormat('think',
+        'You are given a problem.\nThink about it between <think> and </think>.\nThen write only the final answer.',
+        '', ('<think>', '</think>'), r'^\s*<think>.*?</think>\s*\S.*$'),
 }
 
 def get_format(name: str) -> OutputFormat:
