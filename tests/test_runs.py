@@ -58,6 +58,19 @@ def test_failed_run_names_its_notebook(tmp_path):
         run_experiment(spec, tmp_path/'exp', progress=False)
     assert read_json(tmp_path/'exp'/'state.json')['sft']['status'] == 'failed'
 
+def test_dead_kernel_names_memory(tmp_path):
+    "A stage whose kernel is killed (as the OOM killer does) fails with a LabError that says what most often causes it."
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    nb.cells = [nbformat.v4.new_code_cell("output_dir = ''", metadata={'tags': ['parameters']}),
+                nbformat.v4.new_code_cell('import os, signal; os.kill(os.getpid(), signal.SIGKILL)')]
+    nbformat.write(nb, str(tmp_path/'killed.ipynb'))
+    spec = {'name': 'killed', 'description': 'a kernel killed mid-run', 'runs': [{'name': 'k', 'notebook': str(tmp_path/'killed.ipynb')}]}
+    with pytest.raises(LabError, match=r"run 'k': the kernel running killed.ipynb died, most often because the machine ran out of memory"):
+        run_experiment(spec, tmp_path/'exp', progress=False)
+    assert read_json(tmp_path/'exp'/'state.json')['k']['status'] == 'failed'
+
 SHIPPED = sorted(p.stem for p in (ROOT/'papermill_runs').glob('*.yaml'))
 GSM = ROOT.parent/'shared'/'data'/'gsm8k'
 
