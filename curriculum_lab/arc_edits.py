@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import Any, Sequence
 
 from .core import LabError, get_logger
-from .arc import arc_examples_text, arc_question, as_grid, grid_to_text, load_arc
+from .arc import arc_examples_text, as_grid, grid_to_text, load_arc
 from .arc_programs import (DSL_MODULE, comment_program, dsl_constants, dsl_functions, pixel_accuracy,
                                          reference_programs, run_solvers, shaped_reward, verify_reference_solvers)
 

@@ -13,7 +13,7 @@ from .core import LabError, cache_dir, read_json, write_json
 from .tasks import Task, completion_text, register_task, stable_hash
 from .sandbox import Sandbox
 from .rewards import register_reward
-from .arc import arc_examples_text, arc_question, as_grid, grid_to_text, load_arc, grid_stats
+from .arc import arc_examples_text, as_grid, grid_to_text, load_arc, grid_stats
 
 # %% auto #0
 __all__ = ['DSL_MODULE', 'PROGRAM_INSTRUCTION', 'arc_sandbox', 'run_solvers', 'reference_programs', 'verify_reference_solvers',

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Sequence
 
 from .core import LabError, get_logger, write_json
-from .arc import arc_question, load_arc
+from .arc import load_arc
 from .arc_programs import extract_program, program_question
+from .tasks import FORMATS
 from .arc_edits import edit_question, feedback_text, score_programs, single_edits
 
 log = get_logger('curriculum_lab.arc_search')
@@ -129,10 +130,10 @@ class OpenAITeacher(Teacher):
 
 # %% ../nbs/24_arc_search.ipynb #2280cceb
 def _thinking(text: str) -> str:
-    "A teacher's reasoning: its text without code blocks and answer tags."
+    "A teacher's reasoning: what the lab's reasoning formats mark as such, else its free text without code blocks."
     import re
-    t = re.sub(r'```.*?(```|$)', '', text or '', flags=re.S)
-    return re.sub(r'<start_working_out>|<end_working_out>|<SOLUTION>.*?(</SOLUTION>|$)', '', t, flags=re.S).strip()
+    marked = FORMATS['working_out'].thinking(text) or FORMATS['think'].thinking(text)
+    return marked.strip() or re.sub(r'```.*?(```|$)', '', text or '', flags=re.S).strip()
 
 def evolve(teacher: Teacher,
            task_ids: Sequence[str],                    # ARC training task ids
