@@ -19,9 +19,10 @@ from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
-           'run_experiment', 'model_dirs', 'results_rows', 'final_models', 'final_models_markdown', 'results_markdown',
-           'trace_stats', 'group_series', 'group_markdown', 'aggregate', 'main']
+__all__ = ['log', 'SKIP_TAG', 'SEARCH_COLUMNS', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment',
+           'run_notebook', 'execute_run', 'run_experiment', 'model_dirs', 'results_rows', 'final_models',
+           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series',
+           'group_markdown', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -275,6 +276,38 @@ def results_markdown(rows: Sequence[dict]) -> str:
                      f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
     return '\n'.join(lines) + '\n'
 
+SEARCH_COLUMNS = ('teacher', 'tasks', 'generations', 'children', 'test_solved', 'ci_low', 'ci_high', 'start_test_solved', 'train_solved',
+                  'start_reward', 'best_train_reward', 'mean_test_reward', 'improving_edges', 'edges', 'executions', 'teacher_tokens')
+
+def search_rows(runs: Sequence[RunSpec]) -> list[dict]:
+    "One row per program search (seed 002's `46_arc_search` action=search): held-out solve rate [95 % CI], what the start programs already solved, rewards, the budget spent."
+    out = []
+    for r in runs:
+        d = Path(r.parameters.get('output_dir') or '.')
+        if _method(r.notebook.name) != 'search' or not r.parameters.get('output_dir') or not (d/'metrics.json').exists(): continue
+        ev = RunDir(d, create=False).read_metrics().get('search')
+        if not ev: continue
+        lo, hi = ev['accuracy_ci95']
+        out.append({'run': r.name, 'teacher': ev['teacher'], 'tasks': ev['n'], 'generations': ev.get('generations', ''),
+                    'children': ev.get('children', ''), 'test_solved': ev['accuracy'], 'ci_low': lo, 'ci_high': hi,
+                    'start_test_solved': ev.get('start_test_solved', ''),
+                    **{k: ev[k] for k in ('train_solved', 'start_reward', 'best_train_reward', 'mean_test_reward', 'improving_edges',
+                                          'edges', 'executions', 'teacher_tokens')}})
+    return out
+
+def search_markdown(rows: Sequence[dict]) -> str:
+    "The searches side by side as Markdown: test solve rate [95 % CI] against what the start programs solved, train rewards, budget."
+    head = ['run', 'teacher', 'tasks', 'gen. x children', 'test solved [95% CI]', 'start programs solve', 'train solved',
+            'best train reward (start)', 'mean test reward', 'improving revisions', 'executions', 'teacher tokens']
+    f = lambda v: '' if v in ('', None) else f'{v:.3f}'
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for r in rows:
+        lines.append(f"| {r['run']} | {Path(str(r['teacher'])).name} | {r['tasks']} | {r['generations']} x {r['children']} | "
+                     f"{r['test_solved']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {f(r['start_test_solved'])} | {r['train_solved']:.3f} | "
+                     f"{r['best_train_reward']:.3f} ({r['start_reward']:.3f}) | {r['mean_test_reward']:.3f} | "
+                     f"{r['improving_edges']} / {r['edges']} | {r['executions']} | {r['teacher_tokens']} |")
+    return '\n'.join(lines) + '\n'
+
 def trace_stats(runs: Sequence[RunSpec]) -> dict:
     "Run name -> the stats of the traces it wrote (`rft.generate_traces`' six fields)."
     out = {}
@@ -317,7 +350,16 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     if finals:
         write_csv(out/'final_models.csv', finals)
         md += '\n## Final models\n\n' + final_models_markdown(finals)
+    searches = search_rows(runs)
+    if searches:      # seed 002: the program searches side by side, and their rewards against generation in one figure
+        from .arc_search import plot_evolution
+        write_csv(out/'searches.csv', searches)
+        md += '\n## Searches\n\n' + search_markdown(searches)
     plots, groups = [], {}
+    if searches:
+        by_name = {r.name: Path(r.parameters['output_dir']) for r in runs}
+        plot_evolution({s['run']: read_json(by_name[s['run']]/'evolution.json') for s in searches}, out/'plots'/'evolution.png')
+        plots.append(str(out/'plots'/'evolution.png'))
     for by in info.get('compare_by', []):       # e.g. seed 000: accuracy by composition level, one line per condition
         series = group_series(runs, by)
         if not series: continue
@@ -342,7 +384,8 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         p = out/'plots'/f'{e}_by_group.png'
         plot_probes({f['run']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
                     title=f'{e}: final models by group'); plots.append(str(p))
-    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'by_group': groups,
+    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'searches': searches,
+            'by_group': groups,
             'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
 
 

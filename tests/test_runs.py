@@ -120,6 +120,7 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         if run.notebook.name == '16_datasets.ipynb' or (run.notebook.name == '46_arc_search.ipynb' and rec['params'].get('action') == 'traces'):  # data
             model = None
             assert rec['status'] == 'completed' and model is None and (out/run.name/'dataset.json').exists(); continue
+        if rec['params'].get('teacher') == 'mutation': assert rec['status'] == 'completed'; continue   # a search without a model
         assert rec['status'] == 'completed' and (model == 'tiny' or Path(model).parent == out), (run.name, model)   # tiny, or a run on tiny
         if (out/run.name/'model'/'curriculum_lab.json').exists(): assert read_json(out/run.name/'model'/'curriculum_lab.json')['base_model'] == 'tiny'
     table = (out/'results.md').read_text().split('\n## ')[0]        # the results table (final models follow for curricula)
@@ -137,6 +138,10 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         ev = read_json(out/r.name/'metrics.json')['search']
         assert ev['n'] > 0 and ev['executions'] >= ev['n'] and (out/r.name/'evolution.png').exists(), r.name
         assert any(row['run'] == r.name and row['method'] == 'search' for row in summary['results']), r.name
+        assert 0 <= ev['start_test_solved'] <= 1 and ev['generations'] * ev['children'] > 0, r.name
+    if searches:          # and side by side, with what their start programs already solved
+        assert [x['run'] for x in summary['searches']] == [r.name for r in searches] and (out/'searches.csv').exists()
+        assert '## Searches' in (out/'results.md').read_text() and str(out/'plots'/'evolution.png') in summary['plots']
     for by in info['compare_by']:       # seed 000: every evaluated model by level, as a table and a figure
         assert f'## Accuracy by {by}' in (out/'results.md').read_text() and summary['by_group'][by], by
         assert str(out/'plots'/f'by_{by}.png') in summary['plots']
