@@ -19,10 +19,10 @@ from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'SKIP_TAG', 'SEARCH_COLUMNS', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment',
-           'run_notebook', 'execute_run', 'run_experiment', 'model_dirs', 'results_rows', 'final_models',
-           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series',
-           'group_markdown', 'aggregate', 'main']
+__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
+           'run_experiment', 'model_dirs', 'results_rows', 'final_models', 'ci_text', 'final_models_markdown',
+           'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series', 'group_markdown',
+           'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -246,6 +246,10 @@ def final_models(runs: Sequence[RunSpec],
         out.append(row)
     return out
 
+def ci_text(a, lo, hi) -> str:
+    "An accuracy and its 95 % interval as `x [lo, hi]` (3 decimals); empty when there is no value."
+    return '' if a in (None, '') else f'{a:.3f} [{lo:.3f}, {hi:.3f}]'
+
 def final_models_markdown(rows: Sequence[dict]) -> str:
     "The final-model comparison as Markdown: one row per condition; per evaluation strict and lenient [95 % CI], each group, mul tokens per response."
     cols = list(dict.fromkeys(k.removesuffix('_accuracy') for r in rows for k in r if k.endswith('_accuracy')))
@@ -254,7 +258,7 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
         if ':' in c: head.append(f'{c} [95% CI]'); fmt.append((c, None))
         else:
             head += [f'{c} strict [95% CI]', f'{c} lenient [95% CI]', f'{c} mul tokens/resp.']; fmt.append((c, 'all'))
-    ci = lambda r, a, lo, hi: f'{r[a]:.3f} [{r[lo]:.3f}, {r[hi]:.3f}]' if r.get(a) not in (None, '') else ''
+    ci = lambda r, a, lo, hi: ci_text(r.get(a), r.get(lo), r.get(hi))
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         cells = [r['run'], r['condition']]
@@ -269,15 +273,12 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
     head = ['run', 'method', 'task', 'train samples', 'n', 'accuracy [95% CI]', 'lenient [95% CI]', 'answer prop.', 'thinking prop.']
-    ci = lambda a, lo, hi: '' if a is None else f'{a:.3f} [{lo:.3f}, {hi:.3f}]'
+    ci = ci_text
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         lines.append(f"| {r['run']} | {r['method']} | {r['task']} | {r['train_samples']} | {r['n']} | "
                      f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
     return '\n'.join(lines) + '\n'
-
-SEARCH_COLUMNS = ('teacher', 'tasks', 'generations', 'children', 'test_solved', 'ci_low', 'ci_high', 'start_test_solved', 'train_solved',
-                  'start_reward', 'best_train_reward', 'mean_test_reward', 'improving_edges', 'edges', 'executions', 'teacher_tokens')
 
 def search_rows(runs: Sequence[RunSpec]) -> list[dict]:
     "One row per program search (seed 002's `46_arc_search` action=search): held-out solve rate [95 % CI], what the start programs already solved, rewards, the budget spent."
@@ -303,7 +304,7 @@ def search_markdown(rows: Sequence[dict]) -> str:
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         lines.append(f"| {r['run']} | {Path(str(r['teacher'])).name} | {r['tasks']} | {r['generations']} x {r['children']} | "
-                     f"{r['test_solved']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | {f(r['start_test_solved'])} | {r['train_solved']:.3f} | "
+                     f"{ci_text(r['test_solved'], r['ci_low'], r['ci_high'])} | {f(r['start_test_solved'])} | {r['train_solved']:.3f} | "
                      f"{r['best_train_reward']:.3f} ({r['start_reward']:.3f}) | {r['mean_test_reward']:.3f} | "
                      f"{r['improving_edges']} / {r['edges']} | {r['executions']} | {r['teacher_tokens']} |")
     return '\n'.join(lines) + '\n'
@@ -334,7 +335,7 @@ def group_markdown(series: dict[str, dict], by: str) -> str:
     groups = group_order(g for per in series.values() for g in per)
     lines = ['| run | ' + ' | '.join(f'{by} {g}' for g in groups) + ' |', '|' + '---|' * (len(groups) + 1)]
     for name, per in series.items():
-        cells = [f"{per[g]['accuracy']:.3f} [{per[g]['ci95'][0]:.3f}, {per[g]['ci95'][1]:.3f}]" if g in per else '' for g in groups]
+        cells = [ci_text(per[g]['accuracy'], *per[g]['ci95']) if g in per else '' for g in groups]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     n = sorted({per[g]['n'] for per in series.values() for g in per})
     return '\n'.join(lines) + f"\n\nexamples per {by}: {n[0] if len(n) == 1 else f'{n[0]}-{n[-1]}'}\n"
@@ -350,13 +351,11 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     if finals:
         write_csv(out/'final_models.csv', finals)
         md += '\n## Final models\n\n' + final_models_markdown(finals)
-    searches = search_rows(runs)
+    searches, plots, groups = search_rows(runs), [], {}
     if searches:      # seed 002: the program searches side by side, and their rewards against generation in one figure
         from .arc_search import plot_evolution
         write_csv(out/'searches.csv', searches)
         md += '\n## Searches\n\n' + search_markdown(searches)
-    plots, groups = [], {}
-    if searches:
         by_name = {r.name: Path(r.parameters['output_dir']) for r in runs}
         plot_evolution({s['run']: read_json(by_name[s['run']]/'evolution.json') for s in searches}, out/'plots'/'evolution.png')
         plots.append(str(out/'plots'/'evolution.png'))
