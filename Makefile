@@ -78,7 +78,7 @@ nbtest: $(STAMP)
 	$(PY) tools/nbrun.py --n_workers 2 --timing
 
 pytest: $(STAMP)
-	@$(PY) -m pytest tests/ -q -p no:cacheprovider; rc=$$?; \
+	@$(PY) -m pytest tests/ -q -p no:cacheprovider --durations=15; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "FAILED: pytest collected no tests from tests/ (a test run must run tests)"; exit 1; fi; exit $$rc
 
 docs: $(STAMP)  ## pages from the executed notebooks (runs only those without a fresh copy), results from papermill_runs/out
