@@ -32,7 +32,7 @@ def wilson_interval(k: int,          # successes
     p = k / n; d = 1 + z * z / n
     c = (p + z * z / (2 * n)) / d
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
+    return max(0.0, min(p, c - h)), min(1.0, max(p, c + h))   # holds p exactly (at k = n, c + h rounds to 0.9999999999999999)
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     "Unbiased pass@k from `n` samples of which `c` are correct (Chen et al. 2021)."

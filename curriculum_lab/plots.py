@@ -54,7 +54,7 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
     for method in sorted({r['method'] for r in rows}):
         rs = sorted((r for r in rows if r['method'] == method), key=lambda r: float(r['train_samples']))
         x = [float(r['train_samples']) for r in rs]; y = [float(r['accuracy']) for r in rs]
-        err = [[yy - float(r['ci_low']) for yy, r in zip(y, rs)], [float(r['ci_high']) - yy for yy, r in zip(y, rs)]]
+        err = [[max(0.0, yy - float(r['ci_low'])) for yy, r in zip(y, rs)], [max(0.0, float(r['ci_high']) - yy) for yy, r in zip(y, rs)]]
         ax.errorbar(x, y, yerr=err, marker='o', capsize=3, label=method)
     for i, r in enumerate(references):
         color = f'C{len({x["method"] for x in rows}) + i}'
@@ -101,8 +101,8 @@ def plot_probes(runs: dict[str, str | Path], # label -> run directory, in the or
     for i, (label, per) in enumerate(data.items()):
         xs = [j + (i - (len(data) - 1) / 2) * w for j in range(len(groups))]
         acc = [per.get(g, {}).get('accuracy', 0.0) for g in groups]
-        lo = [a - per.get(g, {}).get('ci95', [a, a])[0] for a, g in zip(acc, groups)]
-        hi = [per.get(g, {}).get('ci95', [a, a])[1] - a for a, g in zip(acc, groups)]
+        lo = [max(0.0, a - per.get(g, {}).get('ci95', [a, a])[0]) for a, g in zip(acc, groups)]   # >= 0: intervals stored before
+        hi = [max(0.0, per.get(g, {}).get('ci95', [a, a])[1] - a) for a, g in zip(acc, groups)]   # wilson_interval held p exactly
         ax.bar(xs, acc, width=w, yerr=[lo, hi], capsize=2, label=label)
     ax.set_xticks(range(len(groups))); ax.set_xticklabels(groups, rotation=20, fontsize=8)
     ax.set_ylim(0, 1); ax.set_ylabel('accuracy'); ax.grid(alpha=.3, axis='y'); ax.legend(fontsize=8)
