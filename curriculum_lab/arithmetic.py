@@ -10,7 +10,7 @@ from .core import LabError
 from .tasks import MUL_TOKENS, Task, count_mul_tokens, inject_mul_tokens, register_task
 
 # %% auto #0
-__all__ = ['PROBE_CATEGORIES', 'drill_example', 'ArithmeticTask', 'ArithmeticProbes']
+__all__ = ['PROBE_CATEGORIES', 'add_steps', 'mul_steps', 'drill_example', 'ArithmeticTask', 'ArithmeticProbes']
 
 # %% ../nbs/12_arithmetic.ipynb #c9e80fc5
 _WORDS = {'+': 'plus', '-': 'minus', '×': 'times'}
@@ -24,16 +24,40 @@ def _drill(r: random.Random, tier: int) -> tuple[int, str, int]:
     elif tier == 3:
         op = r.choice('+-'); a, b = r.randint(10, 99), r.randint(1, 9)
     elif tier == 4: op, a, b = '×', r.randint(10, 99), r.randint(2, 9)
-    else: op, a, b = '×', r.randint(11, 99), r.randint(11, 99)
+    elif tier == 5: op, a, b = '×', r.randint(11, 99), r.randint(11, 99)
+    else: op, a, b = '+', r.randint(10, 999), r.randint(10, 999)    # the lab's tier 6: the probes' multi-digit additions
     return a, op, b
 
+def add_steps(x: int, y: int) -> str:
+    "`x + y` adding y's place-value parts one at a time: `3760 + 376 = 3760 + 300 + 70 + 6 = 4060 + 70 + 6 = 4130 + 6 = 4136`."
+    parts = [int(d) * 10 ** i for i, d in reversed(list(enumerate(reversed(str(y))))) if d != '0']
+    if len(parts) <= 1: return f'{x} + {y} = {x + y}'
+    out, acc = [f'{x} + {y}', ' + '.join(map(str, [x] + parts))], x
+    for i, q in enumerate(parts):
+        acc += q
+        out.append(' + '.join(map(str, [acc] + parts[i + 1:])))
+    return ' = '.join(out)
+
+def mul_steps(a: int, d: int) -> str:
+    "`a × d` for a single digit d, a's tens and ones multiplied apart, then added by `add_steps`: `47 × 8 = 40 × 8 + 7 × 8 = 320 + 56 = ...`."
+    t, o = a // 10 * 10, a % 10
+    if a < 10 or not o or d == 1: return f'{a} × {d} = {a * d}'
+    return f'{a} × {d} = {t} × {d} + {o} × {d} = ' + add_steps(t * d, o * d)
+
 def drill_example(a: int, op: str, b: int, r: random.Random | None = None, style: int | None = None,
-                  mul_tokens: bool = False) -> dict:
-    "Question, answer and seed-003 worked solution of `a op b`."
+                  mul_tokens: bool = False, steps: str = 'seed') -> dict:
+    "Question, answer and worked solution of `a op b`: seed 003's (`steps='seed'`), or every partial product and sum by place value (`'place_value'`)."
     c = a + b if op == '+' else a - b if op == '-' else a * b
     style = style if style is not None else (r.randint(0, 1) if r else 0)
     q = f'What is {a} {_WORDS[op]} {b}?' if style == 0 else f'{a} {op} {b} = ?'
-    if op == '×' and a >= 10 and b >= 10:
+    if steps == 'place_value' and op == '+': steps = add_steps(a, b)
+    elif steps == 'place_value' and op == '×' and b < 10: steps = mul_steps(a, b)
+    elif steps == 'place_value' and op == '×':
+        tens, ones = b // 10, b % 10
+        head = f'{mul_steps(a, tens)}, so {a} × {tens * 10} = {a * tens * 10}'
+        steps = (f'{a} × {b} = {a} × {tens * 10} + {a} × {ones}. {head}. {mul_steps(a, ones)}. {add_steps(a * tens * 10, a * ones)}' if ones
+                 else f'{a} × {b}: {head}')
+    elif op == '×' and a >= 10 and b >= 10:
         tens, ones = b // 10 * 10, b % 10
         steps = (f'{a} × {b} = {a} × {tens} + {a} × {ones} = {a*tens} + {a*ones} = {c}' if ones
                  else f'{a} × {b} = {c}')
@@ -50,13 +74,15 @@ class ArithmeticTask(Task):
     name = 'arithmetic'
     default_format = 'gsm'
     allow_repeats = True
-    defaults = dict(tier=[1, 2, 3, 4, 5], mul_tokens=False, source='drills', rg_level=0)
+    defaults = dict(tier=[1, 2, 3, 4, 5], mul_tokens=False, source='drills', rg_level=0, steps='seed')
     meta_columns = ('tier', 'operation')
 
     def validate(self):
         tiers = self.cfg['tier'] if isinstance(self.cfg['tier'], (list, tuple)) else [self.cfg['tier']]
-        if not tiers or any(not isinstance(t, int) or isinstance(t, bool) or not 1 <= t <= 5 for t in tiers):
-            raise LabError(f'arithmetic: tier must be an integer 1-5 (or a list of them), got {self.cfg["tier"]!r}')
+        if not tiers or any(not isinstance(t, int) or isinstance(t, bool) or not 1 <= t <= 6 for t in tiers):
+            raise LabError(f'arithmetic: tier must be an integer 1-6 (or a list of them), got {self.cfg["tier"]!r}')
+        if self.cfg['steps'] not in ('seed', 'place_value'):
+            raise LabError(f"arithmetic: steps must be 'seed' (seed 003's worked answers) or 'place_value', got {self.cfg['steps']!r}")
         self.tiers = list(tiers)
         if self.cfg['source'] not in ('drills', 'reasoning_gym'):
             raise LabError(f"arithmetic: source must be 'drills' or 'reasoning_gym', got {self.cfg['source']!r}")
@@ -77,7 +103,7 @@ class ArithmeticTask(Task):
                     'operation': 'mixed', 'solution': inject_mul_tokens(sol) if self.cfg['mul_tokens'] else sol}
         tier = r.choice(self.tiers)
         a, op, b = _drill(r, tier)
-        return {**drill_example(a, op, b, r, mul_tokens=self.cfg['mul_tokens']), 'tier': tier,
+        return {**drill_example(a, op, b, r, mul_tokens=self.cfg['mul_tokens'], steps=self.cfg['steps']), 'tier': tier,
                 'operation': {'+': 'add', '-': 'sub', '×': 'mul'}[op]}
 
 # %% ../nbs/12_arithmetic.ipynb #acc07ba0
