@@ -15,12 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from curriculum_lab.arithmetic import PROBE_CATEGORIES  # noqa: E402
 from curriculum_lab.core import RunDir  # noqa: E402
 from curriculum_lab.curriculum import run_curriculum  # noqa: E402
 from curriculum_lab.runs import ci_text  # noqa: E402
-
-CATEGORIES = ('mul_table', 'multi_digit_mul', 'addition')
-
 
 def curriculum(lora, lr: float, n: int) -> dict:
     "A one-stage curriculum: `n` drills of tiers 1-5 at rate `lr`, with `lora` ('none' or the adapter's settings)."
@@ -37,7 +35,7 @@ def row(label: str, d: Path) -> dict:
     ev, tr = m['eval_probes'], m.get('train', {})
     r = {'arm': label, 'final_loss': tr.get('final_loss'), 'train_s': tr.get('train_seconds'),
          'overall': ci_text(ev['accuracy'], *ev['accuracy_ci95'])}
-    for c in CATEGORIES:
+    for c in PROBE_CATEGORIES:
         g = ev['accuracy_by_category'][c]
         r[c] = ci_text(g['accuracy'], *g['ci95'])
     return r

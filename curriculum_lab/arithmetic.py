@@ -50,19 +50,21 @@ def drill_example(a: int, op: str, b: int, r: random.Random | None = None, style
     c = a + b if op == '+' else a - b if op == '-' else a * b
     style = style if style is not None else (r.randint(0, 1) if r else 0)
     q = f'What is {a} {_WORDS[op]} {b}?' if style == 0 else f'{a} {op} {b} = ?'
-    if steps == 'place_value' and op == '+': steps = add_steps(a, b)
-    elif steps == 'place_value' and op == '×' and b < 10: steps = mul_steps(a, b)
+    if steps not in ('seed', 'place_value'):
+        raise LabError(f"drill_example: steps must be 'seed' (seed 003's worked answers) or 'place_value', got {steps!r}")
+    if steps == 'place_value' and op == '+': work = add_steps(a, b)
+    elif steps == 'place_value' and op == '×' and b < 10: work = mul_steps(a, b)
     elif steps == 'place_value' and op == '×':
         tens, ones = b // 10, b % 10
         head = f'{mul_steps(a, tens)}, so {a} × {tens * 10} = {a * tens * 10}'
-        steps = (f'{a} × {b} = {a} × {tens * 10} + {a} × {ones}. {head}. {mul_steps(a, ones)}. {add_steps(a * tens * 10, a * ones)}' if ones
-                 else f'{a} × {b}: {head}')
+        work = (f'{a} × {b} = {a} × {tens * 10} + {a} × {ones}. {head}. {mul_steps(a, ones)}. {add_steps(a * tens * 10, a * ones)}' if ones
+                else f'{a} × {b}: {head}')
     elif op == '×' and a >= 10 and b >= 10:
         tens, ones = b // 10 * 10, b % 10
-        steps = (f'{a} × {b} = {a} × {tens} + {a} × {ones} = {a*tens} + {a*ones} = {c}' if ones
-                 else f'{a} × {b} = {c}')
-    else: steps = f'{a} {op} {b} = {c}'
-    sol = f'{steps}. The answer is {c}.'
+        work = (f'{a} × {b} = {a} × {tens} + {a} × {ones} = {a*tens} + {a*ones} = {c}' if ones
+                else f'{a} × {b} = {c}')
+    else: work = f'{a} {op} {b} = {c}'
+    sol = f'{work}. The answer is {c}.'
     return {'question': q, 'answer': c, 'solution': inject_mul_tokens(sol) if mul_tokens else sol}
 
 # %% ../nbs/12_arithmetic.ipynb #0c4d6a6d
