@@ -14,6 +14,8 @@ PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 GPU    ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 1 || echo 0)
 KIND   := $(if $(filter 1,$(GPU)),gpu,cpu)
 STAMP  := $(VENV)/.installed-$(KIND)
+# pytest-xdist workers for make pytest, each on its own share of the cores (tests/conftest.py)
+PYTEST_WORKERS ?= 2
 # The lab never downloads models or data at run time.
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
@@ -78,7 +80,7 @@ nbtest: $(STAMP)
 	$(PY) tools/nbrun.py --n_workers 2 --timing
 
 pytest: $(STAMP)
-	@$(PY) -m pytest tests/ -q -p no:cacheprovider --durations=15; rc=$$?; \
+	@$(PY) -m pytest tests/ -q -p no:cacheprovider --durations=15 -n $(PYTEST_WORKERS) --dist loadgroup; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "FAILED: pytest collected no tests from tests/ (a test run must run tests)"; exit 1; fi; exit $$rc
 
 docs: $(STAMP)  ## pages from the executed notebooks (runs only those without a fresh copy), results from papermill_runs/out

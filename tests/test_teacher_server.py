@@ -3,6 +3,8 @@ import os, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.xdist_group('teacher_server')     # one worker builds the site / starts the server once
+
 from curriculum_lab.models import embedded_model_dir
 from curriculum_lab.arc import load_arc
 from curriculum_lab.arc_programs import reference_programs
