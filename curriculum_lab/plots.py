@@ -59,12 +59,13 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
         err = [[max(0.0, yy - float(r['ci_low'])) for yy, r in zip(y, rs)], [max(0.0, float(r['ci_high']) - yy) for yy, r in zip(y, rs)]]
         ax.errorbar(x, y, yerr=err, marker='o', capsize=3, label=method)
     for i, r in enumerate(references):
-        color = f'C{len({x["method"] for x in rows}) + i}'
+        color = f'C{len(methods) + i}'
         ax.axhline(float(r['accuracy']), ls='--', color=color, label=f"{r['run']} (no budget)")
         ax.axhspan(float(r['ci_low']), float(r['ci_high']), color=color, alpha=.12)
     top = max(float(r.get('ci_high') or r['accuracy']) for r in [*rows, *references])
     ax.set_xscale('log', base=2); ax.set_xlabel('train_samples'); ax.set_ylabel('accuracy'); ax.set_ylim(0, min(1.0, max(0.1, 1.2 * top)))
-    ax.set_xticks(sorted({float(r['train_samples']) for r in rows}), [f"{float(r):g}" for r in sorted({float(r['train_samples']) for r in rows})])
+    budgets = sorted({float(r['train_samples']) for r in rows})
+    ax.set_xticks(budgets, [f'{b:g}' for b in budgets])
     ax.set_title(title); ax.grid(alpha=.3); ax.legend()
     fig.tight_layout()
     return save_png(fig, path)
