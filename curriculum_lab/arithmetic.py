@@ -10,7 +10,7 @@ from .core import LabError
 from .tasks import MUL_TOKENS, Task, count_mul_tokens, inject_mul_tokens, register_task
 
 # %% auto #0
-__all__ = ['PROBE_CATEGORIES', 'add_steps', 'mul_steps', 'drill_example', 'ArithmeticTask', 'ArithmeticProbes']
+__all__ = ['STEPS', 'PROBE_CATEGORIES', 'add_steps', 'mul_steps', 'drill_example', 'ArithmeticTask', 'ArithmeticProbes']
 
 # %% ../nbs/12_arithmetic.ipynb #c9e80fc5
 _WORDS = {'+': 'plus', '-': 'minus', '×': 'times'}
@@ -44,14 +44,18 @@ def mul_steps(a: int, d: int) -> str:
     if a < 10 or not o or d == 1: return f'{a} × {d} = {a * d}'
     return f'{a} × {d} = {t} × {d} + {o} × {d} = ' + add_steps(t * d, o * d)
 
+STEPS = ('seed', 'place_value')     # the forms of a worked answer: seed 003's, or every step by place value
+
+def _check_steps(steps: str, who: str):
+    if steps not in STEPS: raise LabError(f"{who}: steps must be 'seed' (seed 003's worked answers) or 'place_value', got {steps!r}")
+
 def drill_example(a: int, op: str, b: int, r: random.Random | None = None, style: int | None = None,
                   mul_tokens: bool = False, steps: str = 'seed') -> dict:
     "Question, answer and worked solution of `a op b`: seed 003's (`steps='seed'`), or every partial product and sum by place value (`'place_value'`)."
     c = a + b if op == '+' else a - b if op == '-' else a * b
     style = style if style is not None else (r.randint(0, 1) if r else 0)
     q = f'What is {a} {_WORDS[op]} {b}?' if style == 0 else f'{a} {op} {b} = ?'
-    if steps not in ('seed', 'place_value'):
-        raise LabError(f"drill_example: steps must be 'seed' (seed 003's worked answers) or 'place_value', got {steps!r}")
+    _check_steps(steps, 'drill_example')
     if steps == 'place_value' and op == '+': work = add_steps(a, b)
     elif steps == 'place_value' and op == '×' and b < 10: work = mul_steps(a, b)
     elif steps == 'place_value' and op == '×':
@@ -83,8 +87,7 @@ class ArithmeticTask(Task):
         tiers = self.cfg['tier'] if isinstance(self.cfg['tier'], (list, tuple)) else [self.cfg['tier']]
         if not tiers or any(not isinstance(t, int) or isinstance(t, bool) or not 1 <= t <= 6 for t in tiers):
             raise LabError(f'arithmetic: tier must be an integer 1-6 (or a list of them), got {self.cfg["tier"]!r}')
-        if self.cfg['steps'] not in ('seed', 'place_value'):
-            raise LabError(f"arithmetic: steps must be 'seed' (seed 003's worked answers) or 'place_value', got {self.cfg['steps']!r}")
+        _check_steps(self.cfg['steps'], 'arithmetic')
         self.tiers = list(tiers)
         if self.cfg['source'] not in ('drills', 'reasoning_gym'):
             raise LabError(f"arithmetic: source must be 'drills' or 'reasoning_gym', got {self.cfg['source']!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group('docs')     # one worker builds the site / starts the server once
+pytestmark = pytest.mark.xdist_group('docs')     # one worker builds and serves the site once
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))

@@ -3,7 +3,7 @@ import os, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
-pytestmark = pytest.mark.xdist_group('teacher_server')     # one worker builds the site / starts the server once
+pytestmark = pytest.mark.xdist_group('teacher_server')     # one worker starts the server once
 
 from curriculum_lab.models import embedded_model_dir
 from curriculum_lab.arc import load_arc
