@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 # %% auto #0
-__all__ = ['TRACKED_PACKAGES', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir', 'to_jsonable', 'write_text',
-           'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything', 'available_cores',
-           'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id', 'RunDir',
-           'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint', 'param_diff',
-           'check_same_params', 'notebook_params']
+__all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir', 'to_jsonable',
+           'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything',
+           'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id',
+           'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint',
+           'param_diff', 'check_same_params', 'notebook_params']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -364,10 +364,13 @@ def fingerprint(params: dict, # every parameter that changes the result
     return hashlib.sha256(json.dumps(to_jsonable(params), sort_keys=True).encode()).hexdigest()[:16]
 
 _MISSING = '<absent>'
+# parameters added after runs were recorded without them: the value those runs had (so they still resume or skip)
+ADDED_PARAMS = {'precision': 'fp32', 'group_by_length': False}
 
 def param_diff(old: dict, new: dict) -> dict[str, tuple]:
-    "Keys whose values differ between two parameter dicts: key -> (old value, new value)."
+    "Keys whose values differ between two parameter dicts: key -> (old value, new value); a key in `ADDED_PARAMS` absent from `old` has its old value."
     a, b = to_jsonable(old), to_jsonable(new)
+    a = {**{k: v for k, v in ADDED_PARAMS.items() if k in b}, **a}
     return {k: (a.get(k, _MISSING), b.get(k, _MISSING)) for k in sorted(set(a) | set(b))
             if json.dumps(a.get(k, _MISSING), sort_keys=True) != json.dumps(b.get(k, _MISSING), sort_keys=True)}
 

@@ -16,7 +16,7 @@ from transformers.generation.logits_process import (LogitsProcessorList, Tempera
                                                     TopPLogitsWarper)
 
 from .core import LabError, get_logger
-from .models import EMBEDDED_MODEL, apply_lora, load_model
+from .models import EMBEDDED_MODEL, apply_lora, load_model, precision_dtype, resolve_precision
 
 log = get_logger('curriculum_lab.decoding')
 
@@ -99,23 +99,24 @@ def fast_decoder_problem(model) -> str | None:
 
 # %% ../nbs/02_decoding.ipynb #e434b7c5
 class FastDecoder:
-    "A Llama-family causal LM's weights laid out for batched decoding on CPU (see `fast_decoder_problem`)."
-    def __init__(self, model):
+    "A Llama-family causal LM's weights laid out for batched decoding on CPU (see `fast_decoder_problem`), in `dtype` (default: the model's)."
+    def __init__(self, model, dtype: torch.dtype | None = None):
         if (why := fast_decoder_problem(model)): raise LabError(f'FastDecoder cannot run this model: {why}')
         if isinstance(model, PeftModel): model = model.get_base_model()
         cfg, base = model.config, model.model
         self.nh, self.nkv = cfg.num_attention_heads, cfg.num_key_value_heads
         self.hd = getattr(cfg, 'head_dim', None) or cfg.hidden_size // self.nh
         self.eps, self.inter = cfg.rms_norm_eps, cfg.intermediate_size
-        W, T = effective_weight, lambda w: w.t().contiguous()
+        dt = dtype or model.model.embed_tokens.weight.dtype
+        W, T = (lambda l: effective_weight(l).to(dt)), (lambda w: w.t().contiguous())
         self.layers = []
         for l in base.layers:
             a, m = l.self_attn, l.mlp
-            qkv_b = None if a.q_proj.bias is None else torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]).detach()
-            self.layers.append(dict(ln1=l.input_layernorm.weight.detach(), ln2=l.post_attention_layernorm.weight.detach(),
+            qkv_b = None if a.q_proj.bias is None else torch.cat([a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]).detach().to(dt)
+            self.layers.append(dict(ln1=l.input_layernorm.weight.detach().to(dt), ln2=l.post_attention_layernorm.weight.detach().to(dt),
                                     qkv=T(torch.cat([W(a.q_proj), W(a.k_proj), W(a.v_proj)])), qkv_b=qkv_b,
                                     o=T(W(a.o_proj)), gu=T(torch.cat([W(m.gate_proj), W(m.up_proj)])), down=T(W(m.down_proj))))
-        self.norm, self.embed = base.norm.weight.detach(), W(base.embed_tokens)
+        self.norm, self.embed = base.norm.weight.detach().to(dt), W(base.embed_tokens)
         self.head = T(W(model.lm_head))
         self.inv_freq, self.rope_scale = base.rotary_emb.inv_freq, base.rotary_emb.attention_scaling
         self.dtype = self.embed.dtype
@@ -170,12 +171,12 @@ class FastDecoder:
 
     def logits(self, h): return h @ self.head
 
-def decoder_for(model) -> FastDecoder:
-    "The model's `FastDecoder`, built once and rebuilt only when its weights change (a training step, a merge)."
-    key = tuple((p.data_ptr(), p._version) for p in model.parameters())
+def decoder_for(model, dtype: torch.dtype | None = None) -> FastDecoder:
+    "The model's `FastDecoder` in `dtype`, built once and rebuilt only when its weights or the dtype change (a training step, a merge)."
+    key = (dtype, *((p.data_ptr(), p._version) for p in model.parameters()))
     cached = getattr(model, '_lab_fast_decoder', None)
     if cached is None or cached[0] != key:
-        cached = (key, FastDecoder(model))
+        cached = (key, FastDecoder(model, dtype))
         object.__setattr__(model, '_lab_fast_decoder', cached)   # a plain attribute, not a registered module
     return cached[1]
 
@@ -288,6 +289,7 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
              progress: bool = True,      # show a progress bar
              desc: str = 'generate',     # progress bar label
              engine: str = 'auto',       # 'auto': FastDecoder when the model allows, else model.generate; 'fast' | 'hf'
+             precision: str = 'auto',    # 'auto' | 'fp32' | 'bf16' (`models.resolve_precision`): the fast decoder's weights, autocast for model.generate on CPU
             ) -> list[Completion]:
     "Batched, length-sorted generation; returns `len(prompts)*n` completions in input order."
     if n < 1 or (batch_size is not None and batch_size < 1) or max_new_tokens < 1:
@@ -297,19 +299,20 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
     why = fast_decoder_problem(model)
     if engine == 'fast' and why: raise LabError(f"engine='fast' cannot run this model: {why}; use engine='auto' or 'hf'")
     fast = engine != 'hf' and why is None
+    dev = next(model.parameters()).device
+    dtype = precision_dtype(resolve_precision(precision, dev.type))
     if getattr(model, 'lab_info', {}).get('backend') == 'unsloth':
         from unsloth import FastLanguageModel; FastLanguageModel.for_inference(model)
     enc = [encode_prompt(tok, p) for p in prompts]
     jobs = sorted(((i, s) for i in range(len(enc)) for s in range(n)), key=lambda j: (-len(enc[j[0]]), j))
     if batch_size is None: batch_size = auto_batch_size(model, max(map(len, enc), default=0) + max_new_tokens, fast)
     stop, pad = stop_ids(model, tok), tok.pad_token_id
-    dev = next(model.parameters()).device
     kw = dict(max_new_tokens=max_new_tokens, pad_token_id=pad, eos_token_id=stop)
     kw.update(dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=top_k) if temperature > 0
               else dict(do_sample=False, temperature=None, top_p=None, top_k=None))
     if seed is not None: torch.manual_seed(seed)
     rng = torch.Generator().manual_seed(seed) if fast and seed is not None else None
-    dec = decoder_for(model) if fast else None
+    dec = decoder_for(model, dtype) if fast else None
     procs = sampling_processors(temperature, top_p, top_k) if temperature > 0 else None
     was_training = model.training; model.eval()
     out: list[Completion] = []
@@ -319,7 +322,10 @@ def generate(model, tok, prompts: Sequence,    # chat-message lists or strings
         for b in range(0, len(jobs), batch_size):
             chunk = jobs[b:b+batch_size]
             if fast: gen = fast_decode(dec, [enc[i] for i, _ in chunk], max_new_tokens, stop, procs, rng, bar.update)
-            else: gen = _hf_generate(model, [enc[i] for i, _ in chunk], pad, dev, kw); bar.update(len(chunk))
+            else:
+                with torch.autocast('cpu', torch.bfloat16, enabled=dev.type == 'cpu' and dtype == torch.bfloat16):
+                    gen = _hf_generate(model, [enc[i] for i, _ in chunk], pad, dev, kw)
+                bar.update(len(chunk))
             for (i, s), row in zip(chunk, gen):
                 end = next((k for k, t in enumerate(row) if t in stop), None)
                 body = row if end is None else row[:end]

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from .core import (LabError, RunDir, get_logger, make_run_id, read_csv, read_json, seed_everything, start_run,
                                  write_csv, write_text, notebook_params)
-from .models import load_model
+from .models import load_model, resolve_precision
 from .decoding import Completion, generate
 from datasets import Dataset
 from .tasks import Task, get_task
@@ -119,6 +119,7 @@ def evaluate(model,                          # name, path, run directory, or a l
              run_id: str | None = None,      # default: a new id
              progress: bool = True,          # progress bar
              dataset: Dataset | None = None, # rows to evaluate instead of generating them (a saved dataset's split; its first n)
+             precision: str = 'auto',        # 'auto' | 'fp32' | 'bf16': the decoder's precision (`models.resolve_precision`)
             ) -> dict:
     "Evaluate a model on a task; returns the metrics (and writes the run directory's files when asked)."
     t = task if isinstance(task, Task) else get_task(task, format=format or None, **(task_config or {}))
@@ -128,10 +129,11 @@ def evaluate(model,                          # name, path, run directory, or a l
     else: ds = dataset if n is None else dataset.select(range(n))
     if isinstance(model, (tuple, list)): (mdl, tok), model_name = model, getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
     else: (mdl, tok), model_name = load_model(model, merge=True), str(model)   # adapters merged: ~2x faster
+    precision = resolve_precision(precision, next(mdl.parameters()).device.type)
     t0 = time.time()
     comps: list[Completion] = generate(mdl, tok, ds['prompt'], max_new_tokens=max_new_tokens, temperature=temperature,
                                        n=samples_per_prompt, batch_size=batch_size, seed=seed, progress=progress,
-                                       desc=f'{stage}: {t.name}')
+                                       desc=f'{stage}: {t.name}', precision=precision)
     gen_s = time.time() - t0
     examples = [ds[c.index] for c in comps]
     scores = t.score_many([c.text for c in comps], examples)
@@ -148,6 +150,7 @@ def evaluate(model,                          # name, path, run directory, or a l
     ntok = sum(c.tokens for c in comps)
     m.update(task=t.name, task_config=json.loads(t.config_json), model=model_name, split=split, stage=stage,
              max_new_tokens=max_new_tokens, temperature=temperature, samples_per_prompt=samples_per_prompt, seed=seed,
+             precision=precision,
              rows='given' if dataset is not None else 'generated',
              generation_seconds=round(gen_s, 2), tokens_per_second=round(ntok / max(gen_s, 1e-9), 1))
     if output_dir:

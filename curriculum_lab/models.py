@@ -20,8 +20,9 @@ log = get_logger('curriculum_lab.models')
 
 # %% auto #0
 __all__ = ['log', 'EMBEDDED_MODEL', 'MODEL_NAMES', 'EMBEDDED_PACKAGE', 'LAB_META', 'TINY_CONFIG', 'FINAL_MODEL', 'BACKENDS',
-           'FULL_FINETUNE', 'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer', 'tiny_model_dir', 'ModelSource',
-           'resolve_model', 'resolve_backend', 'add_special_tokens', 'LoraSpec', 'is_full_finetune', 'as_lora_spec',
+           'PRECISIONS', 'BF16_CPU_FLAGS', 'FULL_FINETUNE', 'embedded_gguf', 'embedded_model_dir', 'fix_tokenizer',
+           'tiny_model_dir', 'ModelSource', 'resolve_model', 'resolve_backend', 'cpu_flags', 'native_bf16',
+           'resolve_precision', 'precision_dtype', 'add_special_tokens', 'LoraSpec', 'is_full_finetune', 'as_lora_spec',
            'apply_lora', 'load_model', 'has_trainable_tokens', 'save_model']
 
 # %% ../nbs/01_models.ipynb #0efdf145
@@ -206,6 +207,45 @@ def resolve_backend(backend: str = 'auto', # 'auto' | 'hf' | 'unsloth'
     if not cuda: return 'hf', 'no CUDA GPU'
     err = _unsloth_error()
     return ('hf', err) if err else ('unsloth', 'CUDA GPU and unsloth available')
+
+# %% ../nbs/01_models.ipynb #8361313b
+PRECISIONS = ('auto', 'fp32', 'bf16')
+BF16_CPU_FLAGS = ('avx512_bf16', 'amx_bf16')   # CPU flags of native bf16 arithmetic (Linux /proc/cpuinfo names)
+
+def cpu_flags() -> set[str]:
+    "The CPU's feature flags as Linux lists them in /proc/cpuinfo (empty where that file does not exist)."
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith(('flags', 'Features')): return set(line.split(':', 1)[1].split())
+    except OSError: pass
+    return set()
+
+def native_bf16(device: str | None = None,  # 'cpu' | 'cuda' | 'mps' (default: `get_device()`)
+                flags: set[str] | None = None, # CPU flags to judge (default: this CPU's `cpu_flags()`)
+               ) -> bool:
+    "True when `device` computes bf16 natively: a CUDA GPU with bf16 support, or a CPU with AVX512-BF16 or AMX."
+    device = device or get_device()
+    if device == 'cuda': return torch.cuda.is_bf16_supported()
+    if device != 'cpu': return False
+    return bool(set(BF16_CPU_FLAGS) & (cpu_flags() if flags is None else set(flags)))
+
+def resolve_precision(precision: str = 'auto',     # 'auto' | 'fp32' | 'bf16'
+                      device: str | None = None,    # default: `get_device()`
+                      flags: set[str] | None = None, # CPU flags (default: this CPU's)
+                     ) -> str:
+    "'fp32' or 'bf16': `auto` takes bf16 where `native_bf16` says so; an explicit choice is kept (with a warning when bf16 is emulated)."
+    if precision not in PRECISIONS: raise LabError(f'precision must be one of {PRECISIONS}, got {precision!r}')
+    native = native_bf16(device, flags)
+    if precision == 'auto': return 'bf16' if native else 'fp32'
+    if precision == 'bf16' and not native:
+        log.warning(f"precision='bf16' on {device or get_device()} without native bf16 (no {' or '.join(BF16_CPU_FLAGS)}): "
+                    "it runs, emulated and far slower than fp32")
+    return precision
+
+def precision_dtype(precision: str) -> torch.dtype:
+    "The compute dtype of a resolved precision."
+    return {'fp32': torch.float32, 'bf16': torch.bfloat16}[resolve_precision(precision) if precision == 'auto' else precision]
 
 # %% ../nbs/01_models.ipynb #9f2dbb89
 def add_special_tokens(model, tok,

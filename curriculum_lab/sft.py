@@ -9,12 +9,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence, Optional
 
+import torch
+import torch.nn.functional as F
 from datasets import Dataset
+from peft import PeftModel
 from transformers import Trainer, TrainerCallback
 from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
-from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune, resolve_precision
 from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
@@ -25,7 +28,7 @@ log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
 __all__ = ['log', 'SFT_DEFAULTS', 'task_examples', 'read_traces', 'trace_examples', 'read_data_file', 'file_examples',
-           'LabSFTTrainer', 'train_sft']
+           'completion_loss', 'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
@@ -106,9 +109,30 @@ def file_examples(task: Task, rows: Dataset) -> Dataset:
     return Dataset.from_dict({'prompt': rows['prompt'], 'completion': [_completion(c) for c in comps]})
 
 # %% ../nbs/30_sft.ipynb #1386093f
+_BODY_HEAD_ARCHS = ('LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM')
+
+def completion_loss(model,                # a causal LM (a peft model around one included)
+                    inputs: dict,         # input_ids, attention_mask, labels (-100 where no loss), ...
+                    num_items_in_batch=None, # trained tokens of the whole accumulated batch (None: this batch's)
+                   ) -> torch.Tensor | None:
+    "Causal-LM loss with the LM head only on positions whose next token is trained; None for a model without a plain body + head."
+    m = model.get_base_model() if isinstance(model, PeftModel) else model
+    if type(m).__name__ not in _BODY_HEAD_ARCHS: return None
+    labels = inputs['labels'][:, 1:]
+    keep = labels != -100
+    body = {k: v for k, v in inputs.items() if k not in ('labels', 'completion_mask', 'assistant_masks')}
+    h = m.model(**body, use_cache=False).last_hidden_state[:, :-1][keep]
+    logits = m.lm_head(h).float()
+    n = num_items_in_batch if num_items_in_batch is not None else keep.sum()
+    return F.cross_entropy(logits, labels[keep], reduction='sum') / torch.as_tensor(n, device=logits.device).clamp(min=1)
+
 class LabSFTTrainer(NewTokenRows, SFTTrainer):
-    "`SFTTrainer` with the model's own causal-LM loss on CPU (faster there than TRL's fused head, same losses)."
+    "`SFTTrainer` with `completion_loss` on CPU (the head only where a token is trained) and TRL's fused head on a GPU."
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.args.use_cpu and not return_outputs:
+            with self.accelerator.autocast():
+                loss = completion_loss(self.accelerator.unwrap_model(model), inputs, num_items_in_batch)
+            if loss is not None: return loss
         if self.args.use_cpu:
             return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
         return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
@@ -147,6 +171,8 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               warmup_ratio: float = 0.0,         # share of steps with a rising learning rate
               weight_decay: float = 0.0,
               lr_scheduler: str = 'linear',      # transformers scheduler name
+              group_by_length: bool = True,      # batches of similar lengths (little padding); False: random batches
+              precision: str = 'auto',           # auto | fp32 | bf16 (`models.resolve_precision`): training autocast and evaluation
               lora: LoraSpec | dict | str | None = None, # LoRA settings of a new adapter (None: LoraSpec()); 'none': full fine-tuning
               special_tokens: Sequence[str] = (), # tokens to add besides the task's own
               save_steps: int = 0,               # checkpoint interval in steps (0: about ten per run)
@@ -173,6 +199,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     full = is_full_finetune(lora)
     spec = None if full else (as_lora_spec(lora) or LoraSpec())
     rd = RunDir(output_dir or default_output_dir(stage))
+    prec = resolve_precision(precision)
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
     if dataset is None:
         n = resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, SFT_DEFAULTS[key])
@@ -185,21 +212,23 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
                   learning_rate=learning_rate, token_lr=token_lr, batch_size=batch_size, grad_accum=grad_accum,
                   max_length=max_length,
                   max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
+                  group_by_length=group_by_length, precision=prec,
                   lora='none' if full else asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
                   eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens)
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
         stats = _token_stats(tok, dataset, max_length)
         steps = planned_steps(len(dataset), batch_size, epochs, max_steps)
-        cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress,
+        cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress, prec,
                        per_device_train_batch_size=batch_size // grad_accum, gradient_accumulation_steps=grad_accum,
                        num_train_epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
                        lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio, weight_decay=weight_decay,
-                       max_length=max_length, logging_steps=max(1, steps // 50), completion_only_loss=True)
+                       max_length=max_length, logging_steps=max(1, steps // 50), completion_only_loss=True,
+                       train_sampling_strategy='group_by_length' if group_by_length else 'random')
         trainer = LabSFTTrainer(model=model, args=cfg, train_dataset=dataset, processing_class=tok, callbacks=cbs)
         trainer.token_lr = token_lr
         return model, tok, trainer, {'adapter': how, 'data': stats}
     job = TrainingJob('sft', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(rd.path)),
-                      eval_samples=n_eval, seed=seed,
+                      eval_samples=n_eval, seed=seed, precision=prec,
                       eval_kw=dict(split=eval_split, batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, rd.path, overwrite=overwrite, callbacks=callbacks, progress=progress)

@@ -126,13 +126,16 @@ def trl_args(config_cls: type,       # trl.SFTConfig, trl.GRPOConfig, ...
              save_steps: int = 0,    # checkpoint interval (0: about ten per run)
              seed: int = 0,
              progress: bool = True,  # transformers' progress bar
+             precision: str = 'fp32', # 'fp32' | 'bf16' (resolved, `models.resolve_precision`): bf16 autocast over fp32 weights
              **kw):                  # the trainer's own settings
-    "A TRL config with the lab's device, checkpoint and reporting settings."
+    "A TRL config with the lab's device, precision, checkpoint and reporting settings."
     device = get_device()
-    bf16 = device == 'cuda' and torch.cuda.is_bf16_supported()
+    if precision not in ('fp32', 'bf16'): raise LabError(f"trl_args takes a resolved precision ('fp32' or 'bf16'), got {precision!r}")
+    bf16 = precision == 'bf16'
     return config_cls(output_dir=str(output_dir), save_strategy='steps', save_steps=save_steps or max(1, steps // 10),
                       save_total_limit=2, seed=seed, data_seed=seed, use_cpu=device == 'cpu', bf16=bf16,
-                      fp16=device == 'cuda' and not bf16, report_to=[], disable_tqdm=not progress,
+                      fp16=device == 'cuda' and not bf16 and not torch.cuda.is_bf16_supported(),   # fp16 weights on older GPUs
+                       report_to=[], disable_tqdm=not progress,
                       dataloader_num_workers=0, gradient_checkpointing=device == 'cuda', **kw)
 
 # %% ../nbs/26_training.ipynb #6fa15703
@@ -200,6 +203,7 @@ class TrainingJob:
     eval_samples: int = 0
     eval_kw: dict = field(default_factory=dict)   # evaluate() options
     seed: int = 0
+    precision: str = 'fp32'                       # resolved precision of the final evaluation (`models.resolve_precision`)
     log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
 
 def _clear(rd: RunDir) -> None:
@@ -257,7 +261,7 @@ def run_training(job: TrainingJob,            # the trainer's description of its
             if isinstance(model, PeftModel): model = model.merge_and_unload()   # saved already; merged generates ~2x faster
             t0 = time.monotonic()
             evaluate((model, tok), job.task, n=job.eval_samples, output_dir=rd.path, stage=job.stage, seed=job.seed,
-                     run_id=run.run_id, progress=progress, **job.eval_kw)
+                     run_id=run.run_id, progress=progress, precision=job.precision, **job.eval_kw)
             run.log_time('eval', time.monotonic() - t0)
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return {'output_dir': str(rd.path), 'status': status, **rd.read_metrics()}
