@@ -14,7 +14,7 @@ from datasets import Dataset, concatenate_datasets
 from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, read_train_log,
                                  start_run, write_csv, write_json, write_text)
 from .config import Curriculum, EvalSpec, Source, Stage, find_config, read_yaml, substitute, validate
-from .models import EMBEDDED_MODEL, as_lora_spec, load_model
+from .models import EMBEDDED_MODEL, as_lora_spec, load_model, resolve_precision
 from .tasks import TASKS, Task, get_task, load_task_dataset, task_from_row
 from .evaluation import evaluate
 from .training import default_output_dir
@@ -116,18 +116,19 @@ def stage_dataset(cur: Curriculum, stage: Stage, condition: str = 'baseline', se
 
 
 # %% ../nbs/31_curriculum.ipynb #28d96382
-def _eval_params(model_path: str, cur, ev: EvalSpec, condition, eval_samples, seed) -> tuple[Task, dict]:
+def _eval_params(model_path: str, cur, ev: EvalSpec, condition, eval_samples, seed, precision: str = 'fp32') -> tuple[Task, dict]:
     "An evaluation's task and the parameters that fingerprint its result."
     t = source_task(cur, None, ev, condition)
     n = ev.n if eval_samples is None else (eval_samples if ev.n is None else min(ev.n, eval_samples))
-    return t, {'model': str(model_path), 'task': t.name, 'task_config': t.config, 'n': n, 'max_new_tokens': ev.max_new_tokens, 'seed': seed}
+    return t, {'model': str(model_path), 'task': t.name, 'task_config': t.config, 'n': n, 'max_new_tokens': ev.max_new_tokens, 'seed': seed,
+            'precision': precision}
 
-def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed, final: bool = False) -> None:
+def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed, final: bool = False, precision: str = 'fp32') -> None:
     "The curriculum's evaluations of one model (loaded once): those `at: every`, and on the final model also those `at: last`; one done earlier with the same parameters is skipped."
     todo = []
     for ev in cur.eval:
         if ev.at == 'last' and not final: continue
-        t, p = _eval_params(model_path, cur, ev, condition, eval_samples, seed)
+        t, p = _eval_params(model_path, cur, ev, condition, eval_samples, seed, precision)
         prev = RunDir(out, create=False).read_metrics().get(f'eval_{ev.name}')
         if prev: check_same_params(prev.get('params'), p, f'{out} (evaluation {ev.name})', 'use another output_dir, or overwrite=True')
         else: todo.append((ev, t, p))
@@ -135,7 +136,7 @@ def _evaluate_all(model_path: str, cur, condition, out: Path, eval_samples, seed
     model = load_model(model_path, merge=True)
     for ev, t, p in todo:
         m = evaluate(model, t, n=p['n'], output_dir=out, stage=f'eval_{ev.name}', batch_size=ev.batch_size,
-                     max_new_tokens=ev.max_new_tokens, seed=seed)
+                     max_new_tokens=ev.max_new_tokens, seed=seed, precision=precision)
         RunDir(out).update_metrics({f'eval_{ev.name}': {**m, 'params': p}})
 
 def _results_files(cur: Curriculum, out: Path, final: Path, condition: str) -> dict[str, str]:
@@ -196,10 +197,12 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                    progress: bool = True,
                    scale: float = 1.0,            # share of every source's examples (at least one batch per source)
                    max_steps: int = -1,           # cap on every stage's optimizer steps (-1: the stages' own)
+                   precision: str = 'auto',       # training and evaluation: auto | fp32 | bf16 (`models.resolve_precision`)
                   ) -> dict:
     "Train every stage in order (each from the previous stage's model), evaluate, and write the summary; returns it."
     cur = load_curriculum(config, variables)
     seed = cur.seed if seed is None else seed
+    precision = resolve_precision(precision)
     out = Path(output_dir or default_output_dir(f'curriculum_{cur.name}', kind=condition)).expanduser()
     datasets = [stage_dataset(cur, s, condition, seed, scale) for s in cur.stage_list]   # also checks the condition
     start = base_model or cur.conditions[condition].base_model or cur.base_model
@@ -210,11 +213,11 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
                                                        'curriculum': cur.model_dump(by_alias=True)}, sort_keys=False))
     prev_run = RunDir(out, create=False).read_run()
     params = {'curriculum': cur.name, 'condition': condition, 'base_model': str(start), 'seed': seed, 'scale': scale,
-              'max_steps': max_steps, 'eval_samples': eval_samples, 'lora': cur.lora}
+              'max_steps': max_steps, 'eval_samples': eval_samples, 'lora': cur.lora, 'precision': precision}
     t0 = time.monotonic()
     with start_run(out, params, seed=seed, stage='curriculum', run_id=prev_run.get('run_id'), folders=False) as run:
         log.info(f'curriculum {cur.name} ({condition}): base evaluation')
-        _evaluate_all(start, cur, condition, out/'base', eval_samples, seed)
+        _evaluate_all(start, cur, condition, out/'base', eval_samples, seed, precision=precision)
         prev = start
         for i, (st, (data, summary)) in enumerate(zip(cur.stage_list, datasets)):
             sd = out/f'stage_{st.name}'
@@ -224,9 +227,9 @@ def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YA
             r = train_sft(prev, first, stage=st.name, dataset=data, output_dir=sd, eval_samples=0, epochs=st.epochs,
                           learning_rate=st.learning_rate, batch_size=st.batch_size, grad_accum=st.grad_accum,
                           max_length=st.max_length, max_steps=min(caps) if caps else -1, warmup_ratio=st.warmup_ratio, lora=cur.lora or None,
-                          special_tokens=tokens, seed=seed, overwrite=overwrite, progress=progress,
+                          special_tokens=tokens, seed=seed, overwrite=overwrite, progress=progress, precision=precision,
                           record={'curriculum': cur.name, 'condition': condition, 'sources': summary})
-            _evaluate_all(str(sd), cur, condition, sd, eval_samples, seed, final=i == len(datasets) - 1)
+            _evaluate_all(str(sd), cur, condition, sd, eval_samples, seed, final=i == len(datasets) - 1, precision=precision)
             m = RunDir(sd, create=False).read_metrics()
             write_json(sd/'sft_results.json', {
                 'stage': st.name, 'condition': condition, 'curriculum': cur.name, 'init_from': str(prev), 'sources': summary,

@@ -170,6 +170,7 @@ def find_evaluation(run_dir: str | Path,         # a run directory (its metrics.
                     max_new_tokens: int,         # generation budget
                     seed: int = 0,               # dataset and sampling seed
                     split: str = 'test',         # dataset split
+                    precision: str = 'fp32',     # the decoder's resolved precision (an evaluation recorded without one ran in fp32)
                    ) -> dict | None:
     "An evaluation already in `run_dir/metrics.json` of the same prompts and settings (greedy, one sample), or None."
     f = Path(run_dir)/'metrics.json'
@@ -177,7 +178,8 @@ def find_evaluation(run_dir: str | Path,         # a run directory (its metrics.
     want = dict(task=task.name, task_config=json.loads(task.config_json), n=n, max_new_tokens=max_new_tokens, seed=seed,
                 split=split, temperature=0.0, samples_per_prompt=1, rows='generated')
     for key, m in read_json(f).items():
-        if isinstance(m, dict) and all(m.get(k) == v for k, v in want.items()): return m | {'found_in': f'{f}:{key}'}
+        if isinstance(m, dict) and all(m.get(k) == v for k, v in want.items()) and m.get('precision', 'fp32') == precision:
+            return m | {'found_in': f'{f}:{key}'}
     return None
 
 # %% ../nbs/25_evaluation.ipynb #64c2db08

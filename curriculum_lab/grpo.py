@@ -17,7 +17,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 from .core import LabError, get_logger, notebook_params, read_json, read_train_log, running_mean, save_png
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
-from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
 from .sft import read_data_file
 from .rewards import combine_rewards, total_reward
@@ -80,12 +80,13 @@ class LabRollouts:
                  max_new_tokens: int,
                  temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0,
                  screen: float = 1.0,              # prompts sampled per prompt trained (1: no screening)
-                 seed: int = 0):
+                 seed: int = 0,
+                 precision: str = 'auto'):         # the decoder's precision (`models.resolve_precision`)
         if screen < 1: raise LabError(f'screen must be >= 1 (prompts sampled per prompt trained), got {screen}')
         self.rows, self.index = data.to_list(), {}
         for i, r in enumerate(self.rows): self.index.setdefault(_key(r['prompt']), i)
         self.weights = dict(rewards); combine_rewards(self.weights)   # checks the names
-        self.k, self.max_new_tokens, self.screen, self.seed = num_generations, max_new_tokens, screen, seed
+        self.k, self.max_new_tokens, self.screen, self.seed, self.precision = num_generations, max_new_tokens, screen, seed, precision
         self.sampling = dict(temperature=temperature, top_p=top_p, top_k=top_k)
         self.columns = [c for c in data.column_names if c != 'prompt']
 
@@ -98,7 +99,7 @@ class LabRollouts:
     def sample(self, model, tok, cand: list[int], step: int) -> tuple[list[Completion], list[float]]:
         "`k` completions for each dataset row in `cand` (seeded by the step: a resumed run samples the same) and their rewards."
         comps = generate(model, tok, [self.rows[i]['prompt'] for i in cand], n=self.k, max_new_tokens=self.max_new_tokens,
-                         seed=self.seed * 1_000_003 + step, progress=False, **self.sampling)
+                         seed=self.seed * 1_000_003 + step, progress=False, precision=self.precision, **self.sampling)
         return comps, self.rewards([self.rows[cand[c.index]] for c in comps], comps)
 
     def __call__(self, prompts: list, trainer) -> dict:
@@ -261,6 +262,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                save_steps: int = 0,
                seed: int = 0,
                backend: str = 'auto',
+               precision: str = 'auto',            # auto | fp32 | bf16 (`models.resolve_precision`): rollouts, training autocast, evaluation
                overwrite: bool = False,
                callbacks: Sequence = (),
                progress: bool = True,
@@ -290,6 +292,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     fns, ws = combine_rewards(weights)
     spec = as_lora_spec(lora) or LoraSpec()
     out = Path(output_dir or default_output_dir(stage, kind=''))
+    prec = resolve_precision(precision)
     if data_file is None: data = grpo_dataset(t, n, seed=seed)
     params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=n,
                   **({'data_file': str(data_file)} if data_file else {}),
@@ -299,7 +302,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                   mask_truncated_completions=mask_truncated_completions, num_iterations=num_iterations,
                   temperature=temperature, top_p=top_p, top_k=top_k, max_completion_length=max_completion_length,
                   share_prompts=share_prompts, recompute=recompute, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
-                  special_tokens=t.special_tokens, seed=seed, backend=backend, eval_samples=n_eval,
+                  special_tokens=t.special_tokens, seed=seed, backend=backend, precision=prec, eval_samples=n_eval,
                   eval_max_new_tokens=eval_max_new_tokens)
 
     def build(ckpt_dir: Path, cbs: list):
@@ -310,14 +313,14 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
         lab = rollouts == 'lab' or (rollouts == 'auto' and why is None)
         log.info(f"rollouts: {'the lab decoder' if lab else 'TRL generation' + (f' (the lab decoder cannot: {why})' if why else '')}"
                  + (f', screening {screen:g}x prompts' if screen != 1 else ''))
-        cfg = trl_args(GRPOConfig, ckpt_dir, planned_steps(n, prompts_per_step, epochs, max_steps), save_steps, seed, progress,
+        cfg = trl_args(GRPOConfig, ckpt_dir, planned_steps(n, prompts_per_step, epochs, max_steps), save_steps, seed, progress, prec,
                        per_device_train_batch_size=mb, gradient_accumulation_steps=per_step // mb, num_generations=k,
                        generation_batch_size=generation_batch_size or per_step, max_completion_length=max_completion_length,
                        temperature=temperature, top_p=top_p, top_k=top_k, beta=beta, loss_type=loss_type,
                        scale_rewards=scale_rewards, mask_truncated_completions=mask_truncated_completions,
                        num_iterations=num_iterations, learning_rate=learning_rate, num_train_epochs=epochs,
                        max_steps=max_steps, reward_weights=ws, logging_steps=1, log_completions=False)
-        roll = LabRollouts(data, weights, k, max_completion_length, temperature, top_p, top_k, screen, seed) if lab else None
+        roll = LabRollouts(data, weights, k, max_completion_length, temperature, top_p, top_k, screen, seed, prec) if lab else None
         trainer = LabGRPOTrainer(model=model, processing_class=tok, reward_funcs=fns, args=cfg, train_dataset=data,
                                  callbacks=cbs, rollout_func=roll,   # Unsloth patches the loss pass itself
                                  share_prompts=share_prompts and getattr(model, 'lab_info', {}).get('backend') != 'unsloth',
@@ -327,7 +330,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                                      'data': {'examples': n, 'rewards': weights}}
 
     job = TrainingJob('grpo', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(out)),
-                      eval_samples=n_eval, seed=seed, log_columns=None,
+                      eval_samples=n_eval, seed=seed, precision=prec, log_columns=None,
                       eval_kw=dict(batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, out, overwrite=overwrite, callbacks=callbacks, progress=progress)
 

@@ -15,7 +15,7 @@ from datasets import Dataset
 from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params, get_logger, notebook_params,
                                  now_iso, read_json, start_run, write_json, write_text)
 from .decoding import Completion, generate
-from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model
+from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model, resolve_precision
 from .tasks import SIDECAR, Task, get_task, task_from_row
 from .rewards import total_reward
 from .evaluation import evaluate, pass_at_k
@@ -110,6 +110,7 @@ def rollout(model,                          # name, path, run directory, or a lo
             chunk_prompts: int = 32,        # prompts per resumable part
             batch_size: int | None = None,  # sequences per forward pass (None: decoding.auto_batch_size)
             overwrite: bool = False,        # start again even when output_dir holds a rollout
+            precision: str = 'auto',        # the decoder's precision: auto | fp32 | bf16 (`models.resolve_precision`)
             progress: bool = True) -> dict:
     "Sample `k` completions per prompt, score them, write `rollout.parquet` in resumable chunks; returns the summary."
     if k < 1 or chunk_prompts < 1: raise LabError(f'k and chunk_prompts must be >= 1, got k={k}, chunk_prompts={chunk_prompts}')
@@ -120,7 +121,8 @@ def rollout(model,                          # name, path, run directory, or a lo
     name = str(model) if isinstance(model, (str, Path)) else getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
     params = dict(model=name, task=t.name, task_config=t.config, split=split, prompts=len(ds),
                   data_sha256=dataset_sha256(ds, ('prompt', 'answer')), k=k, temperature=temperature, top_p=top_p, top_k=top_k,
-                  max_new_tokens=max_new_tokens, seed=seed, reward_weights=weights, chunk_prompts=chunk_prompts, batch_size=batch_size)
+                  max_new_tokens=max_new_tokens, seed=seed, reward_weights=weights, chunk_prompts=chunk_prompts, batch_size=batch_size,
+                  precision=resolve_precision(precision))
     if overwrite:
         shutil.rmtree(parts, ignore_errors=True)
         for f in (ROLLOUT_FILE, SUMMARY_FILE, PARAMS_FILE): (out/f).unlink(missing_ok=True)
@@ -138,7 +140,7 @@ def rollout(model,                          # name, path, run directory, or a lo
         for j, i in enumerate(todo):
             ex = ds.select(range(starts[i], min(starts[i] + chunk_prompts, len(ds)))).to_list()
             comps = generate(mdl, tok, [e['prompt'] for e in ex], n=k, max_new_tokens=max_new_tokens, temperature=temperature,
-                             top_p=top_p, top_k=top_k, batch_size=batch_size, seed=seed * 1_000_003 + i, progress=progress,
+                             top_p=top_p, top_k=top_k, batch_size=batch_size, seed=seed * 1_000_003 + i, progress=progress, precision=params['precision'],
                              desc=f'rollout {i + 1}/{len(starts)}')
             rows = score_rollouts(t, weights, [ex[c.index] for c in comps], comps)
             for r, c in zip(rows, comps): r['index'] = starts[i] + c.index
@@ -246,6 +248,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               eval_samples: int | None = None,   # after the last round (None: $EVAL_SAMPLES, else 100; 0: none)
               eval_max_new_tokens: int = 256,
               seed: int = 0, output_dir: str | Path | None = None, overwrite: bool = False, progress: bool = True,
+              precision: str = 'auto',           # rollouts, training and evaluation: auto | fp32 | bf16 (`models.resolve_precision`)
               record: dict | None = None) -> dict:
     "Rejection-sampling fine-tuning: rollouts, the right ones kept, SFT on them (per chunk of prompts); returns the last round's summary."
     if chunks < 1: raise LabError(f'chunks must be >= 1, got {chunks}')
@@ -260,7 +263,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         part = ds.select(range(c * size, min((c + 1) * size, len(ds))))
         if chunks > 1: log.info(f'iterative RFT round {c + 1}/{chunks}: {len(part)} prompts sampled by {model}')
         ro = rollout(model, part, k=k, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed + c,
-                     output_dir=d/'rollout', progress=progress)
+                     output_dir=d/'rollout', progress=progress, precision=precision)
         kept = rft_data(d/'rollout', d/'rft_data', max_correct_ratio=max_correct_ratio, per_prompt=per_prompt, dedup=dedup,
                         keep_context=keep_context, drop_truncated=drop_truncated, lenient=lenient, allow_empty=True,
                         val_size=val_size)
@@ -274,7 +277,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         sft = train_sft(model, t, stage='rft', data_file=d/'rft_data', output_dir=d, epochs=epochs,
                         learning_rate=learning_rate, batch_size=batch_size, max_length=max_length, lora=lora,
                         eval_samples=eval_samples if last else 0, eval_max_new_tokens=eval_max_new_tokens, seed=seed,
-                        progress=progress, record=dict(record or {}, rft_round=c + 1, sampled_by=model))
+                        precision=precision, progress=progress, record=dict(record or {}, rft_round=c + 1, sampled_by=model))
         model = str(d)
         rounds.append(dict(round=c + 1, model=model, rollout={k_: v for k_, v in ro.items() if k_ != 'params'}, kept=kept,
                            trained=sft.get('train'), budget=dict(budget)))
@@ -283,7 +286,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     if ev is None and n_eval:     # the last round kept nothing: the model it ends with is evaluated here
         log.info(f'evaluating the final model {model}: the last round trained nothing')
         ev = evaluate(model, t, n=n_eval, output_dir=out/'final_eval', stage='rft', max_new_tokens=eval_max_new_tokens,
-                      seed=seed, progress=progress)
+                      seed=seed, progress=progress, precision=precision)
     if ev and chunks > 1: RunDir(out).update_metrics({'rft': ev})      # the experiment's table reads it there
     final = dict(model=model, rounds=rounds, budget=budget, evaluation=ev)
     write_json(out/'rft_rounds.json', final)
@@ -315,7 +318,9 @@ def generate_traces(model,                         # name, path, run directory (
                     max_new_tokens: int = 256,
                     output_file: str | Path,       # the JSONL to write; `<stem>.stats.json` goes beside it
                     task_config: dict | None = None, format: str | None = None, split: str = 'train',
-                    seed: int = 0, overwrite: bool = False, progress: bool = True) -> dict:
+                    seed: int = 0, overwrite: bool = False, progress: bool = True,
+                    precision: str = 'auto',      # the decoder's precision: auto | fp32 | bf16 (`models.resolve_precision`)
+                   ) -> dict:
     "Seed 001's `generate_traces`: per problem the first right completion of up to `max_attempts`, else the reference solution; returns the stats."
     if max_attempts < 1 or batch_size < 1: raise LabError(f'max_attempts and batch_size must be >= 1, got {max_attempts}, {batch_size}')
     if temperature <= 0 and max_attempts > 1: raise LabError(f'max_attempts={max_attempts} greedy attempts would all be the same: give temperature > 0')
@@ -326,7 +331,8 @@ def generate_traces(model,                         # name, path, run directory (
     name = str(model) if isinstance(model, (str, Path)) else getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
     params = dict(model=name, task=t.name, task_config=t.config, split=split, problems=len(ds),
                   data_sha256=dataset_sha256(ds, ('prompt', 'answer')), max_attempts=max_attempts, temperature=temperature,
-                  top_p=top_p, batch_size=batch_size, max_new_tokens=max_new_tokens, seed=seed)
+                  top_p=top_p, batch_size=batch_size, max_new_tokens=max_new_tokens, seed=seed,
+                  precision=resolve_precision(precision))
     if overwrite:
         shutil.rmtree(parts, ignore_errors=True); out.unlink(missing_ok=True); stats_path(out).unlink(missing_ok=True)
     if out.exists() and stats_path(out).exists():
@@ -348,6 +354,7 @@ def generate_traces(model,                         # name, path, run directory (
                 if not pending: break
                 comps = generate(mdl, tok, [ex[p]['prompt'] for p in pending], max_new_tokens=max_new_tokens, temperature=temperature,
                                  top_p=top_p, batch_size=batch_size, seed=seed * 1_000_003 + i * 1_009 + a, progress=progress,
+                                 precision=params['precision'],
                                  desc=f'traces {i + 1}/{len(starts)}, attempt {a}/{max_attempts}')
                 scores = t.score_many([c.text for c in comps], [ex[p] for p in pending])
                 for p, c, s in zip(pending, comps, scores):
