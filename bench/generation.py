@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Generation throughput of the embedded model against this machine's fp32 matmul roofline.
 
-    python bench/generation.py [--model smollm2-135m-instruct] [--prompts 128] [--max-new-tokens 64]
+    python bench/generation.py [--model smollm2-135m-instruct] [--prompts 128] [--max-new-tokens 64] [--precisions auto]
 
 Prints one table: tokens/s of `curriculum_lab.models.generate` (its fast decoder) at several batch
 sizes (greedy, and sampled at temperature 1 at the largest batch, as rollouts sample), the same workload through plain `model.generate` (one prompt at a time, and batched without
@@ -11,6 +11,8 @@ The roofline's matmul rate is the best 2048 x 2048 x 2048 fp32 matmul (median ov
 rate of the model's own matmul shapes at the largest batch is printed beside it, as the ceiling a
 decoder made only of matmuls would reach. Greedy outputs are compared with plain per-prompt
 generate (first --single-prompts prompts) and with plain batched generate (every prompt).
+With bf16 (`--precisions auto`: where the CPU has native bf16, `models.native_bf16`; or named), the fast decoder runs
+again at the largest batch with bf16 weights, and its greedy texts are compared with fp32's (share identical).
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import torch
 
 from curriculum_lab.core import set_threads, write_json
-from curriculum_lab.models import load_model
+from curriculum_lab.models import BF16_CPU_FLAGS, cpu_flags, load_model, native_bf16
 from curriculum_lab.decoding import generate, render_prompt, stop_ids
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -80,6 +82,7 @@ def plain_generate(model, tok, prompts, max_new_tokens, batch_size):
 
 PER_PROMPT = 'plain generate, per prompt'   # the reference of the per-prompt comparison
 SAMPLED = 'curriculum_lab.generate, sampled (temperature 1)'
+BF16 = 'curriculum_lab.generate, bf16'
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -89,7 +92,11 @@ def main():
     ap.add_argument('--max-new-tokens', type=int, default=64)
     ap.add_argument('--batch-sizes', default='1,32,64,128')
     ap.add_argument('--json', help='also write the rows to this JSON file')
+    ap.add_argument('--precisions', default='auto', help="auto: fp32, and bf16 where the CPU has it natively; or fp32,bf16")
     a = ap.parse_args()
+    precs = (['fp32', 'bf16'] if native_bf16('cpu') else ['fp32']) if a.precisions == 'auto' else a.precisions.split(',')
+    print(f"CPU bf16 flags: {sorted(set(BF16_CPU_FLAGS) & cpu_flags()) or 'none (bf16 emulated: skipped unless --precisions names it)'}",
+          file=sys.stderr)
     threads = set_threads()
     model, tok = load_model(a.model)
     fpt = flops_per_token(model)
@@ -103,7 +110,7 @@ def main():
         t = time.perf_counter(); texts, n_tok = fn(); dt = time.perf_counter() - t
         rows.append(dict(method=method, batch=batch, prompts=n_prompts, tokens=n_tok, seconds=round(dt, 2),
                          tok_s=round(n_tok/dt, 1),
-                         same_as_per_prompt='reference' if method == PER_PROMPT else 'n/a' if method == SAMPLED
+                         same_as_per_prompt='reference' if method == PER_PROMPT else 'n/a' if method in (SAMPLED, BF16)
                                             else texts[:a.single_prompts] == ref_texts[:len(texts)]))
         outputs.append(texts)
         print(f'  {method:<26} batch {batch:>3}: {n_tok/dt:7.1f} tok/s', file=sys.stderr)
@@ -117,6 +124,11 @@ def main():
         cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, temperature=1.0, seed=0, progress=False)
         return [c.text for c in cs], sum(c.tokens for c in cs)
     run(SAMPLED, bmax, sampled, len(prompts))
+    if 'bf16' in precs:
+        def bf16():
+            cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, progress=False, precision='bf16')
+            return [c.text for c in cs], sum(c.tokens for c in cs)
+        run(BF16, bmax, bf16, len(prompts))
     run(PER_PROMPT, 1, lambda: plain_generate(model, tok, prompts[:a.single_prompts], a.max_new_tokens, 1), a.single_prompts)
     run('plain generate, batched', bmax, lambda: plain_generate(model, tok, prompts, a.max_new_tokens, bmax), len(prompts))
     gflops.append(matmul_gflops()); shape_gflops.append(model_shape_gflops(model, bmax))
@@ -132,7 +144,8 @@ def main():
     ceiling = gen_tokens / (work / (shape_gf * 1e9))
     for r, texts in zip(rows, outputs):     # the last row is plain batched generate itself: the reference
         r['same_as_plain_batched'] = ('reference' if r is rows[-1] else 'n/a' if r['method'] == SAMPLED
-                                      else texts == outputs[-1][:len(texts)])
+                                      else f'{sum(x == y for x, y in zip(texts, outputs[-1])) / len(texts):.2f} of texts'
+                                      if r['method'] == BF16 else texts == outputs[-1][:len(texts)])
         r['ratio_to_roofline'] = round(r['tok_s'] / roof, 3)
     print(f'\nmodel {a.model}: {fpt/1e9:.3f} GFLOP/token, {threads} threads, max_new_tokens {a.max_new_tokens}; '
           f'fp32 matmul {gf:.0f} GFLOP/s (median of {len(gflops)}, range {min(gflops):.0f}-{max(gflops):.0f}) '

@@ -4,7 +4,7 @@
     python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic] [--reward-weights J]
                          [--format gsm] [--task-config '{"tier": [1, 2, 3]}'] [--prompts-per-step 8]
                          [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
-                         [--micro-batch N] [--recompute] [--json out.json]
+                         [--micro-batch N] [--recompute] [--precisions auto] [--json out.json]
 
 Runs `train_grpo` for `--steps` optimizer steps once per rollout path, same configuration and seed, no evaluation,
 and prints one table: seconds per step split into generation (TRL's `model.generate`, or the lab's rollouts),
@@ -18,6 +18,8 @@ FLOPs per step are counted as in `bench/generation.py`: 2 x (parameters of the l
 for the generated tokens and each distinct prompt once (generation), and twice that for every token the loss's
 forward pass runs (the completions, and each distinct prompt once with shared prompts, every row's prompt without):
 forward, and the backward pass through frozen weights; the LoRA weights' own gradients are negligible. Run it alone: another process on the two cores slows both far more than 2x.
+`--precisions auto` runs every path in fp32 and, where the CPU has native bf16 (`models.native_bf16`), in bf16 too
+(rollouts with bf16 weights, the loss pass under bf16 autocast); emulated bf16 runs only when named.
 """
 import argparse, json, os, sys, tempfile, threading, time
 from pathlib import Path
@@ -27,7 +29,7 @@ from generation import flops_per_token, matmul_gflops   # noqa: E402  (the roofl
 
 from curriculum_lab.core import read_train_log, set_threads, write_json
 from curriculum_lab.grpo import train_grpo
-from curriculum_lab.models import load_model
+from curriculum_lab.models import BF16_CPU_FLAGS, cpu_flags, load_model, native_bf16
 
 class PeakRSS:
     "Peak resident memory of this process while the `with` block runs (sampled from /proc every `every` s)."
@@ -72,26 +74,29 @@ def main():
     ap.add_argument('--micro-batch', type=int, default=None, help="completions per forward/backward pass (default: train_grpo's, whole groups of ~8)")
     ap.add_argument('--recompute', action='store_true', help="shared-prompt pass: each chunk's activations recomputed in the backward pass")
     ap.add_argument('--threads', type=int, default=None); ap.add_argument('--json', default=None)
+    ap.add_argument('--precisions', default='auto', help="auto: fp32, and bf16 where the CPU has it natively; or fp32,bf16")
     a = ap.parse_args()
+    precs = (['fp32', 'bf16'] if native_bf16('cpu') else ['fp32']) if a.precisions == 'auto' else a.precisions.split(',')
+    print(f"CPU bf16 flags: {sorted(set(BF16_CPU_FLAGS) & cpu_flags()) or 'none'}; precisions {precs}", flush=True)
     if a.threads: set_threads(a.threads)
     model, _ = load_model('smollm2-135m-instruct' if Path(a.base).is_dir() else a.base)
     flop_tok = flops_per_token(model); del model
     roof = matmul_gflops()
     per_step = a.prompts_per_step * a.num_generations
     results = {}
-    for path in a.paths.split(','):
-        out = Path(tempfile.mkdtemp(prefix=f'bench_grpo_{path}_'))
+    for path, prec in [(p, q) for q in precs for p in a.paths.split(',')]:
+        out = Path(tempfile.mkdtemp(prefix=f'bench_grpo_{path}_{prec}_'))
         t0 = time.monotonic()
         with PeakRSS() as mem:
             train_grpo(a.base, a.task, task_config=json.loads(a.task_config), format=a.format or None, train_samples=256,
                        num_generations=a.num_generations, prompts_per_step=a.prompts_per_step, max_steps=a.steps,
                        max_completion_length=a.max_completion_length, rollouts=path, eval_samples=0, output_dir=out,
                        reward_weights=a.reward_weights or None, screen=a.screen if path == 'lab' else 1.0, share_prompts=not a.no_share_prompts,
-                       micro_batch=a.micro_batch, recompute=a.recompute, progress=False)
+                       micro_batch=a.micro_batch, recompute=a.recompute, precision=prec, progress=False)
         rows = read_train_log(out/'train_log.csv')
         st = step_stats(rows[1:] if len(rows) > 1 else rows, per_step, flop_tok, a.num_generations, not a.no_share_prompts)
-        results[path] = dict(st, peak_rss_gb=mem.peak / 1e9, wall_seconds=time.monotonic() - t0, roofline_gflop_s=roof)
-        print(f'{path}: {st["step_seconds"]:.1f} s/step over {st["steps"]} steps, peak RSS {mem.peak / 1e9:.2f} GB', flush=True)
+        results[f'{path} {prec}'] = dict(st, peak_rss_gb=mem.peak / 1e9, wall_seconds=time.monotonic() - t0, roofline_gflop_s=roof)
+        print(f'{path} {prec}: {st["step_seconds"]:.1f} s/step over {st["steps"]} steps, peak RSS {mem.peak / 1e9:.2f} GB', flush=True)
     print(f'\nGRPO, {a.base}, {a.task} {a.format} {a.task_config}: {a.prompts_per_step} prompts x {a.num_generations} '
           f'completions per step, {a.max_completion_length} tokens max, lab screen {a.screen:g}x, shared prompts '
           f'{"off" if a.no_share_prompts else "on"}; roofline {roof:.0f} GFLOP/s (fp32 2048^3 matmul)\n')
@@ -101,9 +106,13 @@ def main():
         print(f"| {path} | {r['step_seconds']:.1f} | {r['generation_seconds']:.1f} | {r['reward_seconds']:.2f} | "
               f"{r['training_seconds']:.1f} | {r['rollout_tok_s']:.0f} | {r['gflop_s']:.1f} | {r['gflop_s'] / roof:.2f} | "
               f"{r['peak_rss_gb']:.2f} |")
-    if 'trl' in results and 'lab' in results:
-        print(f"\nlab / trl rollout tokens/s: {results['lab']['rollout_tok_s'] / results['trl']['rollout_tok_s']:.2f}x; "
-              f"step time: {results['trl']['step_seconds'] / results['lab']['step_seconds']:.2f}x faster")
+    for prec in precs:
+        lab, trl = results.get(f'lab {prec}'), results.get(f'trl {prec}')
+        if lab and trl:
+            print(f"\n{prec}: lab / trl rollout tokens/s: {lab['rollout_tok_s'] / trl['rollout_tok_s']:.2f}x; "
+                  f"step time: {trl['step_seconds'] / lab['step_seconds']:.2f}x faster")
+    if 'lab bf16' in results and 'lab fp32' in results:
+        print(f"lab bf16 / fp32 step time: {results['lab fp32']['step_seconds'] / results['lab bf16']['step_seconds']:.2f}x faster")
     if a.json: write_json(a.json, dict(args=vars(a), results=results))
 
 if __name__ == '__main__':

@@ -6,9 +6,10 @@ Arms (each trains the embedded SmolLM2-135M-Instruct with a new LoRA adapter, r 
 on the same examples, one epoch of `steps` batches):
 - `trl`: TRL's `SFTTrainer` as a user would run it: `SFTConfig` defaults (completion-only loss, TRL's fused LM head,
   random batches) with the same learning rate, batch, length and precision.
-- `lab`: `train_sft` (the LM head only on trained positions, batches grouped by length, the lab's malloc setting).
+- `lab`: `train_sft` as shipped (the LM head only on trained positions, batches grouped by length, glibc's malloc).
 - `lab_random`: `train_sft` with random batches (`group_by_length=False`): what the head alone buys.
-- `lab_glibc`: `train_sft` with glibc's own malloc threshold instead of the lab's fixed 1 MB (`training.return_freed_memory`).
+- `lab_1mb`: `train_sft` with the fixed 1 MB mmap threshold GRPO runs with (`training.return_freed_memory`): less
+  memory, more page faults.
 
 Workloads: `short` = arithmetic drills (tiers 1-5, working-out format, ~120 tokens, batch 8); `long` = ARC programs with
 their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 4). Precisions: `fp32`, `bf16`, or
@@ -28,7 +29,7 @@ WORKLOADS = {   # name -> (task, task config, batch, max_length)
     'short': ('arithmetic', {'tier': [1, 2, 3, 4, 5]}, 8, 256),
     'long': ('arc_program', {}, 4, 2048),
 }
-ARMS = ('trl', 'lab', 'lab_random', 'lab_glibc')
+ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb')
 LR, HELD_OUT = 2e-4, 16
 
 
@@ -93,9 +94,9 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
             t0 = time.monotonic(); tr.train(); secs = time.monotonic() - t0
             losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
         else:
-            if arm == 'lab_glibc':
-                from curriculum_lab import training
-                training.return_freed_memory = lambda *a, **k: False   # run_training calls it by name
+            if arm == 'lab_1mb':
+                from curriculum_lab.training import return_freed_memory
+                return_freed_memory()     # process-wide, as run_training sets it for GRPO
             m = train_sft(EMBEDDED_MODEL, dataset=train, output_dir=d, eval_samples=0, batch_size=batch, max_length=max_len,
                           learning_rate=LR, lora={'r': 16, 'alpha': 32}, group_by_length=arm != 'lab_random', precision=precision,
                           progress=False)
@@ -107,7 +108,7 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
     # padding: the order each sampler draws (transformers' samplers, seed 0 as both trainers use)
     from transformers.trainer_pt_utils import LengthGroupedSampler
     torch.manual_seed(0)
-    order = (list(LengthGroupedSampler(batch, lengths=lens, generator=torch.Generator().manual_seed(0))) if arm == 'lab'
+    order = (list(LengthGroupedSampler(batch, lengths=lens, generator=torch.Generator().manual_seed(0))) if arm in ('lab', 'lab_1mb')
              else list(torch.utils.data.RandomSampler(range(len(lens)), generator=torch.Generator().manual_seed(0))))
     return {'workload': workload, 'arm': arm, 'precision': precision, 'steps': steps, 'tokens': sum(lens), 'seconds': secs,
             'tok_s': sum(lens) / secs, 'padding': padding_share(lens, batch, order), 'first_loss': losses[0],

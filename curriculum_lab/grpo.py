@@ -330,7 +330,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                                      'data': {'examples': n, 'rewards': weights}}
 
     job = TrainingJob('grpo', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(out)),
-                      eval_samples=n_eval, seed=seed, precision=prec, log_columns=None,
+                      eval_samples=n_eval, seed=seed, precision=prec, log_columns=None, return_memory=True,
                       eval_kw=dict(batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, out, overwrite=overwrite, callbacks=callbacks, progress=progress)
 

@@ -205,6 +205,7 @@ class TrainingJob:
     seed: int = 0
     precision: str = 'fp32'                       # resolved precision of the final evaluation (`models.resolve_precision`)
     log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
+    return_memory: bool = False                   # on CPU, a fixed 1 MB mmap threshold (`return_freed_memory`): less peak RSS, slower SFT
 
 def _clear(rd: RunDir) -> None:
     shutil.rmtree(rd.path/'checkpoints', ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True)
@@ -238,7 +239,7 @@ def run_training(job: TrainingJob,            # the trainer's description of its
         else:
             tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=job.kind if job.stage == job.kind else f'{job.kind} {job.stage}')
             allow_fused_head()        # TRL's fused LM head on models with new token rows
-            if get_device() == 'cpu': return_freed_memory()
+            if job.return_memory and get_device() == 'cpu': return_freed_memory()
             model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
             if last: log.info(f'resuming from {last}')
             run.record.update(resumed_from=last, **rec); run.save()
