@@ -8,8 +8,9 @@ on the same examples, one epoch of `steps` batches):
   random batches) with the same learning rate, batch, length and precision.
 - `lab`: `train_sft` as shipped (the LM head only on trained positions, batches grouped by length, glibc's malloc).
 - `lab_random`: `train_sft` with random batches (`group_by_length=False`): what the head alone buys.
-- `lab_1mb`: `train_sft` with the fixed 1 MB mmap threshold GRPO runs with (`training.return_freed_memory`): less
-  memory, more page faults.
+- `lab_1mb` (`lab_<N>mb`): `train_sft` with a fixed N MB mmap threshold (`training.return_freed_memory`; GRPO runs with
+  1 MB): blocks of N MB or more are mapped on their own and returned when freed (less memory, more page faults).
+- `lab_trim`: `train_sft` with glibc's `malloc_trim` after every step.
 
 Workloads: `short` = arithmetic drills (tiers 1-5, working-out format, ~120 tokens, batch 8); `long` = ARC programs with
 their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 4). Precisions: `fp32`, `bf16`, or
@@ -29,7 +30,7 @@ WORKLOADS = {   # name -> (task, task config, batch, max_length)
     'short': ('arithmetic', {'tier': [1, 2, 3, 4, 5]}, 8, 256),
     'long': ('arc_program', {}, 4, 2048),
 }
-ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb')
+ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb', 'lab_trim')
 LR, HELD_OUT = 2e-4, 16
 
 
@@ -94,11 +95,18 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
             t0 = time.monotonic(); tr.train(); secs = time.monotonic() - t0
             losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
         else:
-            if arm == 'lab_1mb':
+            if arm.endswith('mb'):       # lab_<N>mb: a fixed N MB mmap threshold, process-wide (GRPO's is 1 MB)
                 from curriculum_lab.training import return_freed_memory
-                return_freed_memory()     # process-wide, as run_training sets it for GRPO
+                return_freed_memory(int(arm[4:-2]) << 20)
+            cbs = ()
+            if arm == 'lab_trim':
+                import ctypes
+                from transformers import TrainerCallback
+                class Trim(TrainerCallback):
+                    def on_step_end(self, *a, **k): ctypes.CDLL('libc.so.6').malloc_trim(0)
+                cbs = (Trim(),)
             m = train_sft(EMBEDDED_MODEL, dataset=train, output_dir=d, eval_samples=0, batch_size=batch, max_length=max_len,
-                          learning_rate=LR, lora={'r': 16, 'alpha': 32}, group_by_length=arm != 'lab_random', precision=precision,
+                          learning_rate=LR, lora={'r': 16, 'alpha': 32}, group_by_length=arm != 'lab_random', precision=precision, callbacks=cbs,
                           progress=False)
             secs = m['train']['train_seconds']
             from curriculum_lab.core import read_train_log
@@ -108,7 +116,7 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
     # padding: the order each sampler draws (transformers' samplers, seed 0 as both trainers use)
     from transformers.trainer_pt_utils import LengthGroupedSampler
     torch.manual_seed(0)
-    order = (list(LengthGroupedSampler(batch, lengths=lens, generator=torch.Generator().manual_seed(0))) if arm in ('lab', 'lab_1mb')
+    order = (list(LengthGroupedSampler(batch, lengths=lens, generator=torch.Generator().manual_seed(0))) if arm != 'trl' and arm != 'lab_random'
              else list(torch.utils.data.RandomSampler(range(len(lens)), generator=torch.Generator().manual_seed(0))))
     return {'workload': workload, 'arm': arm, 'precision': precision, 'steps': steps, 'tokens': sum(lens), 'seconds': secs,
             'tok_s': sum(lens) / secs, 'padding': padding_share(lens, batch, order), 'first_loss': losses[0],

@@ -239,7 +239,7 @@ def run_training(job: TrainingJob,            # the trainer's description of its
         else:
             tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=job.kind if job.stage == job.kind else f'{job.kind} {job.stage}')
             allow_fused_head()        # TRL's fused LM head on models with new token rows
-            if job.return_memory and get_device() == 'cpu': return_freed_memory()
+            if job.return_memory and get_device() == 'cpu': run.record['mmap_threshold'] = '1 MB' if return_freed_memory() else 'glibc default'
             model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
             if last: log.info(f'resuming from {last}')
             run.record.update(resumed_from=last, **rec); run.save()
