@@ -17,7 +17,7 @@ their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 
 `auto`: fp32 and, where the CPU has native bf16 (`models.native_bf16`), bf16 too; emulated bf16 is skipped unless named.
 
 Each row: trained tokens (prompt + completion, no padding) per second of `trainer.train()`, the share of padding in
-the batches, peak RSS of the arm's process, and the loss of the trained adapter on 16 held-out examples (completion
+the batches (rebuilt from the sampler each arm uses, seed 0; not read from the trainer), peak RSS of the arm's process, and the loss of the trained adapter on 16 held-out examples (completion
 tokens, fp32, no padding): the quality check. Run it alone on the machine.
 """
 import argparse, json, os, random, resource, subprocess, sys, tempfile, time
