@@ -11,8 +11,8 @@ from typing import Any, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, write_csv,
-                                 write_json, write_text)
+from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_csv, read_json,
+                                 write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot_training
 
@@ -22,7 +22,8 @@ log = get_logger('curriculum_lab.runs')
 __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
            'run_experiment', 'model_dirs', 'results_rows', 'final_models', 'ci_text', 'final_models_markdown',
            'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series', 'group_markdown',
-           'aggregate', 'main']
+           'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'markdown_table', 'paired_markdown',
+           'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -348,6 +349,10 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         f"\n- traces `{k}`: {v['grpo_successes']}/{v['total_samples']} problems from the model (success rate {v['success_rate']:.3f}, "
         f"{v['avg_attempts_for_successes']:.2f} attempts per success, {v['avg_attempts_overall']:.2f} overall), "
         f"{v['fallback_count']} reference solutions\n" for k, v in traces.items())
+    paired = paired_rows(runs)    # every pair of models evaluated on the same problems (defined below)
+    if paired:
+        write_csv(out/'paired.csv', paired)
+        md += '\n## Paired comparisons (same problems, exact McNemar)\n\n' + paired_markdown(paired)
     if finals:
         write_csv(out/'final_models.csv', finals)
         md += '\n## Final models\n\n' + final_models_markdown(finals)
@@ -384,9 +389,75 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         plot_probes({f['run']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
                     title=f'{e}: final models by group'); plots.append(str(p))
     return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'searches': searches,
-            'by_group': groups,
+            'by_group': groups, 'paired': paired,
             'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
 
+
+# %% ../nbs/70_runs.ipynb #125422ce
+def mcnemar_p(a_only: int, b_only: int) -> float:
+    "Exact two-sided McNemar p-value from the discordant counts (problems only A gets right, only B gets right)."
+    from scipy.stats import binomtest
+    return 1.0 if a_only + b_only == 0 else float(binomtest(a_only, a_only + b_only, 0.5).pvalue)
+
+def holm(ps: Sequence[float]) -> list[float]:
+    "Holm's step-down adjustment of p-values (same order as given)."
+    order, out, run = sorted(range(len(ps)), key=lambda i: ps[i]), [0.0] * len(ps), 0.0
+    for rank, i in enumerate(order):
+        run = max(run, min(1.0, (len(ps) - rank) * ps[i])); out[i] = run
+    return out
+
+def answers_by_problem(csv: str | Path) -> dict[str, tuple[int, int]]:
+    "An evaluation's debug CSV as prompt -> (strict, lenient) correctness of its first sample."
+    out = {}
+    for r in read_csv(csv):
+        if r.get('sample', '0') == '0': out.setdefault(r['prompt'], (int(r['correct']), int(r['correct_lenient'])))
+    return out
+
+def _evaluations(runs: Sequence[RunSpec]) -> list[tuple[str, dict]]:
+    "(label, prompt -> correctness) for every greedy single-sample evaluation of every model a run evaluated."
+    out = []
+    for r in runs:
+        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
+            evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items()
+                   if isinstance(v, dict) and v.get('csv') and v.get('samples_per_prompt', 1) == 1}
+            for key, ev in evs.items():
+                csv = d/'debug'/Path(ev['csv']).name
+                if csv.exists(): out.append(('/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else ''),
+                                             answers_by_problem(csv)))
+    return out
+
+def paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
+    "Every pair of evaluations on the same problems: accuracies, discordant counts and exact McNemar p (strict and lenient), Holm-adjusted within each set."
+    sets: dict[frozenset, list] = {}
+    for name, ans in _evaluations(runs): sets.setdefault(frozenset(ans), []).append((name, ans))
+    rows = []
+    for s, (problems, evs) in enumerate(x for x in sets.items() if len(x[1]) > 1):
+        block = []
+        for (na, a), (nb, b) in itertools.combinations(evs, 2):
+            row = {'set': s + 1, 'a': na, 'b': nb, 'problems': len(problems)}
+            for j, kind in enumerate(('strict', 'lenient')):
+                a_only = sum(a[p][j] and not b[p][j] for p in problems); b_only = sum(b[p][j] and not a[p][j] for p in problems)
+                row.update({f'{kind}_a': sum(a[p][j] for p in problems) / len(problems), f'{kind}_b': sum(b[p][j] for p in problems) / len(problems),
+                            f'{kind}_a_only': a_only, f'{kind}_b_only': b_only, f'{kind}_p': mcnemar_p(a_only, b_only)})
+            block.append(row)
+        for kind in ('strict', 'lenient'):
+            for row, q in zip(block, holm([r[f'{kind}_p'] for r in block])): row[f'{kind}_p_holm'] = q
+        rows += block
+    return rows
+
+def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
+    "A Markdown table from a header and rows of cells (already formatted)."
+    return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
+                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
+
+def paired_markdown(rows: Sequence[dict]) -> str:
+    "The paired comparisons as Markdown: per pair, both accuracies, the discordant counts and exact McNemar p (Holm-adjusted)."
+    f = lambda p: f'{p:.2g}'
+    return markdown_table(
+        ['set', 'A', 'B', 'problems', 'strict A vs B', 'only A / only B right', 'McNemar p (Holm)', 'lenient A vs B', 'lenient p (Holm)'],
+        [[r['set'], r['a'], r['b'], r['problems'], f"{r['strict_a']:.3f} vs {r['strict_b']:.3f}", f"{r['strict_a_only']} / {r['strict_b_only']}",
+          f"{f(r['strict_p'])} ({f(r['strict_p_holm'])})", f"{r['lenient_a']:.3f} vs {r['lenient_b']:.3f}",
+          f"{f(r['lenient_p'])} ({f(r['lenient_p_holm'])})"] for r in rows])
 
 # %% ../nbs/70_runs.ipynb #f77b6820
 def main(argv: Sequence[str] | None = None) -> dict:

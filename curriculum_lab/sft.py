@@ -27,12 +27,16 @@ from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, datase
 log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
-__all__ = ['log', 'SFT_DEFAULTS', 'RETURN_MEMORY_TOKENS', 'task_examples', 'read_traces', 'trace_examples', 'read_data_file',
-           'file_examples', 'completion_loss', 'LabSFTTrainer', 'train_sft']
+__all__ = ['log', 'SFT_DEFAULTS', 'RETURN_MEMORY_TOKENS', 'returns_memory', 'task_examples', 'read_traces', 'trace_examples',
+           'read_data_file', 'file_examples', 'completion_loss', 'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
-RETURN_MEMORY_TOKENS = 4096   # micro-batches of this many tokens (batch / grad_accum x max_length) or more run with the 1 MB mmap threshold (`training.return_freed_memory`)
+RETURN_MEMORY_TOKENS = 4096   # micro-batches of this many tokens or more run with the 1 MB mmap threshold (`training.return_freed_memory`)
+
+def returns_memory(micro_batch: int, max_length: int, longest: int) -> bool:
+    "Does an SFT run want the 1 MB mmap threshold? When its largest micro-batch (examples x the longest, cut at max_length) holds RETURN_MEMORY_TOKENS tokens."
+    return micro_batch * min(max_length, longest) >= RETURN_MEMORY_TOKENS
 
 # %% ../nbs/30_sft.ipynb #cf1335bb
 def _completion(text: str) -> list[dict]: return [{'role': 'assistant', 'content': text}]
@@ -231,6 +235,6 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         return model, tok, trainer, {'adapter': how, 'data': stats}
     job = TrainingJob('sft', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(rd.path)),
                       eval_samples=n_eval, seed=seed, precision=prec,
-                      return_memory=batch_size // grad_accum * max_length >= RETURN_MEMORY_TOKENS,
+                      return_memory=lambda rec: returns_memory(batch_size // grad_accum, max_length, rec['data']['max_tokens']),
                       eval_kw=dict(split=eval_split, batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, rd.path, overwrite=overwrite, callbacks=callbacks, progress=progress)

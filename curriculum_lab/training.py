@@ -205,7 +205,8 @@ class TrainingJob:
     seed: int = 0
     precision: str = 'fp32'                       # resolved precision of the final evaluation (`models.resolve_precision`)
     log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
-    return_memory: bool = False                   # on CPU, a fixed 1 MB mmap threshold (`return_freed_memory`): less peak RSS, slower SFT
+    return_memory: bool | Callable = False        # on CPU, a fixed 1 MB mmap threshold (`return_freed_memory`): less peak RSS, slower SFT;
+                                                  # a callable decides from build's record (e.g. the longest example)
 
 def _clear(rd: RunDir) -> None:
     shutil.rmtree(rd.path/'checkpoints', ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True)
@@ -239,8 +240,9 @@ def run_training(job: TrainingJob,            # the trainer's description of its
         else:
             tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=job.kind if job.stage == job.kind else f'{job.kind} {job.stage}')
             allow_fused_head()        # TRL's fused LM head on models with new token rows
-            if job.return_memory and get_device() == 'cpu': run.record['mmap_threshold'] = '1 MB' if return_freed_memory() else 'glibc default'
             model, tok, trainer, rec = job.build(ckpt_dir, [tlog, *callbacks])
+            want = job.return_memory(rec) if callable(job.return_memory) else job.return_memory
+            if want and get_device() == 'cpu': run.record['mmap_threshold'] = '1 MB' if return_freed_memory() else 'glibc default'
             if last: log.info(f'resuming from {last}')
             run.record.update(resumed_from=last, **rec); run.save()
             t0 = time.monotonic()

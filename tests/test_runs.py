@@ -1,5 +1,5 @@
 "The experiment runner on the tiny model: a two-run spec, resume, validation before anything runs, shipped specs (--check, --smoke), CLI."
-import csv, json, os, shutil, subprocess, sys
+import csv, itertools, json, os, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -145,6 +145,9 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
     for by in info['compare_by']:       # seed 000: every evaluated model by level, as a table and a figure
         assert f'## Accuracy by {by}' in (out/'results.md').read_text() and summary['by_group'][by], by
         assert str(out/'plots'/f'by_{by}.png') in summary['plots']
+        evals = [r.name for r in runs if r.notebook.name == '50_eval.ipynb']   # on the same problems: every pair tested
+        assert {(p['a'], p['b']) for p in summary['paired']} >= set(itertools.combinations(evals, 2)), summary['paired']
+        assert '## Paired comparisons' in (out/'results.md').read_text() and (out/'paired.csv').exists()
     assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
 
 def test_command_line_error(tmp_path):

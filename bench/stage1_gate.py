@@ -1,0 +1,92 @@
+"""Seed 000's Stage-1 gate: which Stage 1 teaches the embedded model the atomic string functions?
+
+Each arm trains the embedded model on Level-1 problems (SFT on the task's own right answers) and is measured on the
+same gate problems as the evaluation asks them (no definitions in the prompt, greedy):
+Level 1 of the training functions, Level 1 of the held-out functions, Level 2 of the training functions.
+The gate (issue 30): >= 0.80 strict on both Level-1 sets, Level 2 between 0.05 and 0.60.
+
+    python bench/stage1_gate.py --arms lora_all,full_all [--out bench/out/stage1_gate]
+
+Every arm is a run directory (`train_sft` skips a completed run with the same fingerprint), so the script resumes.
+"""
+import argparse, json, time
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from curriculum_lab.core import read_json
+from curriculum_lab.evaluation import evaluate
+from curriculum_lab.sft import train_sft
+from curriculum_lab.strings import FUNC_IDS, HELDOUT_FUNCTIONS, TRAIN_FUNCTIONS
+from curriculum_lab.tasks import get_task
+
+NAMES = {v: k for k, v in FUNC_IDS.items()}
+LENS = dict(min_len=3, max_len=5)
+# a subset that keeps the seed's structure (training functions composed in Stage 2, held-out ones only evaluated)
+SUB_TRAIN = ['repeat_str', 'sort_chars', 'add_prefix', 'mirror_str', 'insert_separator', 'fancy_brackets', 'verify_even_length']
+SUB_HELDOUT = ['remove_vowels', 'add_suffix', 'rotate_str', 'duplicate_every_char', 'vowel_to_number', 'alternate_case']
+
+ARMS = {
+    # name: (task config of the training data, train_sft keyword arguments)
+    'lora_all': (dict(functions='all'), dict(lora=None, learning_rate=1e-3)),
+    'full_all': (dict(functions='all'), dict(lora='none', learning_rate=1e-4)),
+    'full_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora='none', learning_rate=1e-4)),
+    'lora_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora=None, learning_rate=1e-3)),
+}
+
+
+def gate_sets(train_fns, heldout_fns):
+    return {'L1 train fns': dict(level=1, functions=train_fns), 'L1 held-out fns': dict(level=1, functions=heldout_fns),
+            'L2 train fns': dict(level=2, functions=train_fns)}
+
+
+def per_function(csv):
+    df = pd.read_csv(csv)
+    out = defaultdict(list)
+    for fns, ok in zip(df['expression'], df['correct']):
+        out[fns.split('(')[0]].append(ok)
+    return {k: (sum(v), len(v)) for k, v in out.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--arms', default='full_all')
+    ap.add_argument('--out', default='bench/out/stage1_gate')
+    ap.add_argument('--n', type=int, default=2048, help='training examples')
+    ap.add_argument('--epochs', type=float, default=1.0)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--n-gate', type=int, default=128, help='problems per gate set')
+    ap.add_argument('--base', default='smollm2-135m-instruct')
+    a = ap.parse_args()
+    rows = []
+    for arm in a.arms.split(','):
+        cfg, kw = ARMS[arm]
+        sub = cfg['functions'] != 'all'
+        train_fns, heldout_fns = (SUB_TRAIN, SUB_HELDOUT) if sub else (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS)
+        out = Path(a.out)/f'{arm}_n{a.n}_e{a.epochs:g}'
+        t0 = time.time()
+        res = train_sft(a.base, task='strings', task_config=dict(level=1, **LENS, **cfg), train_samples=a.n,
+                        epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, output_dir=out,
+                        warmup_ratio=0.05, **kw)
+        train_s = time.time() - t0
+        row = dict(arm=arm, n=a.n, epochs=a.epochs, train_min=round(train_s/60, 1))
+        for name, tc in gate_sets(train_fns, heldout_fns).items():
+            stage = 'gate_' + name.replace(' ', '_').replace('-', '')
+            m = read_json(out/'metrics.json').get(stage) if (out/'metrics.json').exists() else None
+            if m is None or m.get('n') != a.n_gate:
+                m = evaluate(out, 'strings', n=a.n_gate, task_config=dict(**tc, **LENS), output_dir=out, stage=stage,
+                             max_new_tokens=48, progress=False)
+            lo, hi = m['accuracy_ci95']
+            row[name] = f"{m['accuracy']:.3f} [{lo:.3f}, {hi:.3f}]"
+            row[name + ' lenient'] = round(m['accuracy_lenient'], 3)
+            if name.startswith('L1'):
+                pf = per_function(m['csv'])
+                print(f'{arm} {name}: ' + ', '.join(f'{f}({NAMES[f]}) {c}/{t}' for f, (c, t) in sorted(pf.items())), flush=True)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print(pd.DataFrame(rows).to_markdown(index=False))
+
+
+if __name__ == '__main__':
+    main()
