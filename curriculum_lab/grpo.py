@@ -23,14 +23,14 @@ from .sft import read_data_file
 from .rewards import combine_rewards, total_reward
 from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
-                                     run_training, trl_args)
+                                     call_args, run_training, trainer_params, trl_args)
 
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'NOTEBOOK_EVAL_SAMPLES',
-           'MICRO_BATCH', 'reward_setup', 'prompt_rows', 'grpo_dataset', 'group_has_signal', 'LabRollouts',
-           'shuffle_groups', 'LabGRPOTrainer', 'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
+__all__ = ['log', 'DEFAULT_REWARDS', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'MICRO_BATCH', 'reward_setup',
+           'prompt_rows', 'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer',
+           'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #5f4f4dd5
 DEFAULT_REWARDS = {
@@ -215,9 +215,9 @@ class LabGRPOTrainer(NewTokenRows, GRPOTrainer):
         return logps, ents, None
 
 # %% ../nbs/40_grpo.ipynb #f12ee66d
-GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': EVAL_SAMPLES}
+GRPO_DEFAULTS = {'train_samples': 64, 'num_generations': 4, 'eval_samples': 200}   # 200 test prompts: intervals of about +-0.07
 ROLLOUTS = ('auto', 'lab', 'trl')
-PREP_SAMPLES, NOTEBOOK_EVAL_SAMPLES = 8, 200   # the notebook's format-teaching SFT run; its start and end evaluations
+PREP_SAMPLES = 8   # the notebook's format-teaching SFT run
 MICRO_BATCH = 8   # completions per forward/backward pass by default: ~3 GB peak on the embedded model, 6 GB for a whole step (LOG)
 
 def default_micro_batch(per_step: int, k: int) -> int:
@@ -238,7 +238,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                generation_batch_size: int | None = None, # completions generated at once (None: one step's)
                max_steps: int = -1,                # -1: epochs decide
                epochs: float = 1.0,
-               learning_rate: float = 5e-5,
+               learning_rate: float = 2e-4,        # peak learning rate (LoRA; the headline's, nbs/LOG.md)
                token_lr: float | None = None,      # new token rows' own rate (`training.NewTokenRows`); None: learning_rate
                beta: float = 0.0,                  # KL coefficient
                loss_type: str = 'dapo',            # TRL's: grpo | dapo | dr_grpo | bnpo | ...
@@ -252,9 +252,9 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                share_prompts: bool = True,         # each distinct prompt computed once in the loss's forward pass
                recompute: bool = False,            # shared-prompt pass: chunks' activations recomputed in the backward (less memory)
                rollouts: str = 'auto',             # lab (the lab's decoder) | trl (TRL's generation) | auto (lab when it can run the model)
-               screen: float = 1.0,                # prompts sampled per prompt trained; > 1 replaces groups without signal (lab rollouts)
+               screen: float = 2.0,                # prompts sampled per prompt trained; > 1 replaces groups without signal (lab rollouts only)
                reward_weights: dict | str | None = None, # {reward name: weight}; None: the format's default
-               eval_samples: int | None = None,    # None: $EVAL_SAMPLES, else 100; 0: no evaluation
+               eval_samples: int | None = None,    # None: $EVAL_SAMPLES, else 200; 0: no evaluation
                eval_max_new_tokens: int = 64,
                eval_batch_size: int | None = None,
                lora: LoraSpec | dict | None = None,
@@ -287,32 +287,29 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     if generation_batch_size is not None and generation_batch_size % per_step:
         raise LabError(f'generation_batch_size={generation_batch_size} must be a multiple of prompts_per_step x num_generations = {per_step}')
     if rollouts not in ROLLOUTS: raise LabError(f'rollouts must be one of {ROLLOUTS}, got {rollouts!r}')
-    if screen != 1 and rollouts == 'trl': raise LabError('screen > 1 needs the lab rollouts (rollouts=lab or auto)')
+    if screen < 1: raise LabError(f'screen must be >= 1 (prompts sampled per prompt trained), got {screen}')
+    if screen != 1 and rollouts == 'trl':
+        log.warning(f'screen={screen:g} applies to the lab rollouts only: TRL samples one group per prompt trained (screen 1)'); screen = 1.0
     weights = reward_setup(t, reward_weights)
     fns, ws = combine_rewards(weights)
     spec = as_lora_spec(lora) or LoraSpec()
     out = Path(output_dir or default_output_dir(stage, kind=''))
     prec = resolve_precision(precision)
     if data_file is None: data = grpo_dataset(t, n, seed=seed)
-    params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=n,
-                  **({'data_file': str(data_file)} if data_file else {}),
-                  data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, prompts_per_step=prompts_per_step,
-                  micro_batch=mb, generation_batch_size=generation_batch_size, max_steps=max_steps, epochs=epochs,
-                  learning_rate=learning_rate, token_lr=token_lr, beta=beta, loss_type=loss_type, scale_rewards=scale_rewards,
-                  mask_truncated_completions=mask_truncated_completions, num_iterations=num_iterations,
-                  temperature=temperature, top_p=top_p, top_k=top_k, max_completion_length=max_completion_length,
-                  share_prompts=share_prompts, recompute=recompute, rollouts=rollouts, screen=screen, reward_weights=weights, lora=asdict(spec),
-                  special_tokens=t.special_tokens, seed=seed, backend=backend, precision=prec, eval_samples=n_eval,
-                  eval_max_new_tokens=eval_max_new_tokens)
+    params = trainer_params(train_grpo, locals(), skip=('format', 'data_file'), base_model=str(base_model), task=t.name,
+                            task_config=t.config, train_samples=n, **({'data_file': str(data_file)} if data_file else {}),
+                            data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, micro_batch=mb,
+                            reward_weights=weights, lora=asdict(spec), special_tokens=t.special_tokens, precision=prec, eval_samples=n_eval)
 
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), t.special_tokens, spec, backend, max_completion_length + 512, seed)
         why = fast_decoder_problem(model)
         if rollouts == 'lab' and why: raise LabError(f"rollouts='lab' cannot run this model: {why}; use rollouts='trl' or 'auto'")
-        if screen != 1 and why: raise LabError(f'screen > 1 needs the lab rollouts, which cannot run this model: {why}')
         lab = rollouts == 'lab' or (rollouts == 'auto' and why is None)
+        if screen != 1 and not lab: log.warning(f'screen={screen:g} applies to the lab rollouts only, which cannot run this model ({why}): '
+                                                'TRL samples one group per prompt trained')
         log.info(f"rollouts: {'the lab decoder' if lab else 'TRL generation' + (f' (the lab decoder cannot: {why})' if why else '')}"
-                 + (f', screening {screen:g}x prompts' if screen != 1 else ''))
+                 + (f', screening {screen:g}x prompts' if screen != 1 and lab else ''))
         cfg = trl_args(GRPOConfig, ckpt_dir, planned_steps(n, prompts_per_step, epochs, max_steps), save_steps, seed, progress, prec,
                        per_device_train_batch_size=mb, gradient_accumulation_steps=per_step // mb, num_generations=k,
                        generation_batch_size=generation_batch_size or per_step, max_completion_length=max_completion_length,
@@ -326,7 +323,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                                  share_prompts=share_prompts and getattr(model, 'lab_info', {}).get('backend') != 'unsloth',
                                  recompute=recompute)
         trainer.token_lr = token_lr
-        return model, tok, trainer, {'adapter': how, 'rollouts': 'lab' if lab else 'trl',
+        return model, tok, trainer, {'adapter': how, 'rollouts': 'lab' if lab else 'trl', 'screen': screen if lab else 1.0,
                                      'data': {'examples': n, 'rewards': weights}}
 
     job = TrainingJob('grpo', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(out)),

@@ -19,7 +19,7 @@ from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model, resolve_p
 from .tasks import SIDECAR, Task, get_task, task_from_row
 from .rewards import total_reward
 from .evaluation import evaluate, pass_at_k
-from .training import EVAL_SAMPLES, dataset_sha256, default_output_dir, resolve_count
+from .training import EVAL_SAMPLES, call_args, dataset_sha256, default_output_dir, resolve_count
 from .sft import read_data_file, read_traces, train_sft
 from .grpo import reward_setup
 

@@ -20,10 +20,10 @@ log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
 __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
-           'run_experiment', 'model_dirs', 'results_rows', 'final_models', 'ci_text', 'final_models_markdown',
-           'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series', 'group_markdown',
-           'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'markdown_table', 'paired_markdown',
-           'main']
+           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'ci_text',
+           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series',
+           'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'markdown_table',
+           'paired_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -196,6 +196,15 @@ def model_dirs(r: RunSpec) -> list[tuple[str, Path]]:
         return [('base', out/'base')] + [(f'stage_{k}', out/f'stage_{k}') for k in stages]
     return [('', out)]
 
+def sampled_completions(d: Path) -> int | str:
+    "Completions a training run sampled (its budget): RFT's rollouts (`rft_rounds.json`), GRPO's groups x num_generations, screened ones included (`train_log.csv`); '' for other runs."
+    if (d/'rft_rounds.json').exists(): return read_json(d/'rft_rounds.json')['budget']['rollouts']
+    rows, k = read_csv(d/'train_log.csv') if (d/'train_log.csv').exists() else [], RunDir(d, create=False).read_run().get('params', {}).get('num_generations')
+    if not rows or not k: return ''
+    if 'rollouts/screened_prompts' in rows[0]: return int(sum(float(r['rollouts/screened_prompts'] or 0) for r in rows)) * k
+    p = RunDir(d, create=False).read_run()['params']
+    return int(float(rows[-1]['step'])) * p['prompts_per_step'] * k    # TRL's own generation: one group per prompt trained
+
 def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
     "The results table: one row per (run, model, evaluation); a curriculum gives rows for its start model and each stage."
     rows = []
@@ -215,6 +224,7 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
                              'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
                              'task': ev.get('task', ''), 'stage': p.get('stage', label),
                              'train_samples': (p.get('train_samples') or train.get('examples', '')) if train else '',
+                             'sampled': sampled_completions(d),
                              'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
                              'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
                              'answer_proportion': round(ev.get('answer_proportion', 0), 4),
@@ -273,11 +283,12 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
 
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
-    head = ['run', 'method', 'task', 'train samples', 'n', 'accuracy [95% CI]', 'lenient [95% CI]', 'answer prop.', 'thinking prop.']
+    head = ['run', 'method', 'task', 'train samples', 'completions sampled', 'n', 'accuracy [95% CI]', 'lenient [95% CI]', 'answer prop.',
+            'thinking prop.']
     ci = ci_text
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
-        lines.append(f"| {r['run']} | {r['method']} | {r['task']} | {r['train_samples']} | {r['n']} | "
+        lines.append(f"| {r['run']} | {r['method']} | {r['task']} | {r['train_samples']} | {r.get('sampled', '')} | {r['n']} | "
                      f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
     return '\n'.join(lines) + '\n'
 

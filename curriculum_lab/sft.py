@@ -22,7 +22,7 @@ from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset
 from .evaluation import evaluate
 from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
-                                     run_training, trl_args)
+                                     call_args, run_training, trainer_params, trl_args)
 
 log = get_logger('curriculum_lab.sft')
 
@@ -184,7 +184,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               seed: int = 0,                     # data and training seed
               backend: str = 'auto',             # auto | hf | unsloth
               eval_split: str = 'test',
-              eval_max_new_tokens: int = 256,
+              eval_max_new_tokens: int = 128,    # generation budget of the evaluation
               eval_batch_size: int | None = None,
               overwrite: bool = False,           # redo a completed run
               callbacks: Sequence[TrainerCallback] = (), # extra transformers callbacks
@@ -211,15 +211,11 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed)
     elif not {'prompt', 'completion'} <= set(dataset.column_names):
         raise LabError(f'dataset needs prompt and completion columns, it has {dataset.column_names}')
-    params = dict(base_model=str(base_model), task=t.name, task_config=t.config, stage=stage, train_samples=len(dataset),
-                  traces_file=str(traces_file) if traces_file else None,
-                  **({'data_file': str(data_file)} if data_file else {}), data_sha256=dataset_sha256(dataset), epochs=epochs,
-                  learning_rate=learning_rate, token_lr=token_lr, batch_size=batch_size, grad_accum=grad_accum,
-                  max_length=max_length,
-                  max_steps=max_steps, warmup_ratio=warmup_ratio, weight_decay=weight_decay, lr_scheduler=lr_scheduler,
-                  group_by_length=group_by_length, precision=prec,
-                  lora='none' if full else asdict(spec), special_tokens=tokens, seed=seed, backend=backend, eval_samples=n_eval,
-                  eval_split=eval_split, eval_max_new_tokens=eval_max_new_tokens)
+    params = trainer_params(train_sft, locals(), skip=('format', 'prep_train_samples', 'dataset', 'data_file'),
+                            base_model=str(base_model), task=t.name, task_config=t.config, train_samples=len(dataset),
+                            traces_file=str(traces_file) if traces_file else None, **({'data_file': str(data_file)} if data_file else {}),
+                            data_sha256=dataset_sha256(dataset), precision=prec, lora='none' if full else asdict(spec),
+                            special_tokens=tokens, eval_samples=n_eval)
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
         stats = _token_stats(tok, dataset, max_length)

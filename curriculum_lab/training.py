@@ -4,7 +4,7 @@
 
 # %% ../nbs/26_training.ipynb #c0a0df22
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import ast, hashlib, inspect, json, os, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,9 +24,10 @@ from .evaluation import evaluate
 log = get_logger('curriculum_lab.training')
 
 # %% auto #0
-__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'resolve_count', 'default_output_dir', 'dataset_sha256',
-           'TrainLog', 'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
-           'NewTokenRows', 'load_for_training', 'TrainingJob', 'run_training']
+__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'RUN_OPTIONS', 'resolve_count', 'default_output_dir',
+           'dataset_sha256', 'TrainLog', 'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head',
+           'return_freed_memory', 'NewTokenRows', 'load_for_training', 'declared_defaults', 'trainer_params',
+           'call_args', 'notebook_defaults', 'default_differences', 'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -188,6 +189,38 @@ def load_for_training(base_model: str,        # lab model name, HF folder or a r
         return model, tok, 'continued'
     model, tok = load_model(base_model, backend=backend, lora=lora, special_tokens=list(tokens), max_seq_length=max_length, seed=seed)
     return model, tok, 'new'
+
+# %% ../nbs/26_training.ipynb #f9f4e52d
+RUN_OPTIONS = ('output_dir', 'overwrite', 'callbacks', 'progress', 'record', 'save_steps', 'eval_batch_size')   # never fingerprinted
+
+def declared_defaults(fn: Callable) -> dict:
+    "Name -> default of every parameter `fn` declares with one."
+    return {n: p.default for n, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
+
+def trainer_params(fn: Callable,           # the trainer whose signature declares its parameters
+                   values: dict,           # the call's values (its `locals()`)
+                   skip: Sequence[str] = (), # more names that do not change the result (or are recorded through `resolved`)
+                   **resolved,             # values as they ran (counts from the environment, the task's full config) and derived entries
+                  ) -> dict:
+    "The fingerprint record of a trainer call: every declared parameter at the value it ran with, minus `RUN_OPTIONS` and `skip`."
+    names = [n for n in inspect.signature(fn).parameters if n not in RUN_OPTIONS and n not in skip]
+    return {n: resolved.pop(n) if n in resolved else values[n] for n in names} | resolved
+
+def call_args(fn: Callable, params: dict, **given) -> dict:
+    "Keyword arguments for `fn` from a stage notebook's parameters: every one `fn` declares, then `given` (converted or computed values)."
+    names = inspect.signature(fn).parameters
+    if bad := [k for k in given if k not in names]: raise LabError(f'{fn.__name__} has no parameter(s) {bad}')
+    return {k: v for k, v in params.items() if k in names} | given
+
+def notebook_defaults(nb: str | Path) -> dict:
+    "Name -> default value of a notebook's `parameters` cell (as papermill reads it)."
+    import papermill as pm
+    return {k: ast.literal_eval(v['default']) for k, v in pm.inspect_notebook(str(nb)).items()}
+
+def default_differences(fn: Callable, nb: str | Path, convert: dict | None = None) -> dict:
+    "Parameters a notebook and `fn` both declare whose defaults differ: name -> (notebook's, function's). `convert` maps a notebook's spelling to the function's (e.g. a JSON string to a dict)."
+    nd, fd, convert = notebook_defaults(nb), declared_defaults(fn), convert or {}
+    return {k: (nd[k], fd[k]) for k in nd.keys() & fd.keys() if convert.get(k, lambda v: v)(nd[k]) != fd[k]}
 
 # %% ../nbs/26_training.ipynb #f221c130
 @dataclass

@@ -115,11 +115,11 @@ def test_lab_and_trl_rollouts_write_the_same_run_folder(tmp_path):
     kw = dict(format='gsm', task_config={'tier': [1]}, train_samples=4, prompts_per_step=2, num_generations=2, **TINY)
     for path in ('lab', 'trl'):
         r = train_grpo('tiny', 'arithmetic', rollouts=path, output_dir=tmp_path/path, **kw)
-        assert r['status'] == 'trained' and read_json(tmp_path/path/'run.json')['rollouts'] == path
+        rec = read_json(tmp_path/path/'run.json')
+        assert r['status'] == 'trained' and rec['rollouts'] == path
+        assert rec['screen'] == rec['params']['screen'] == (2.0 if path == 'lab' else 1.0)   # TRL samples one group per prompt: no screen
         assert {'generation_seconds', 'step_seconds', 'reward'} <= set(read_train_log(tmp_path/path/'train_log.csv')[0])
     assert sorted(p.name for p in (tmp_path/'lab').iterdir()) == sorted(p.name for p in (tmp_path/'trl').iterdir())
-    with pytest.raises(LabError, match='screen > 1 needs the lab rollouts'):
-        train_grpo('tiny', 'arithmetic', rollouts='trl', screen=2, output_dir=tmp_path/'x', **kw)
     with pytest.raises(LabError, match='micro_batch=3 must divide'):
         train_grpo('tiny', 'arithmetic', micro_batch=3, output_dir=tmp_path/'x', **kw)
 

@@ -132,3 +132,24 @@ def test_readme_mentions_the_two_commands():
     text = (ROOT/'README.md').read_text()
     assert 'make demo' in text and 'make test' in text
     assert 'make test' in (ROOT/'.ci'/'run').read_text()
+
+# What a stage notebook declares that its trainer does not (and why), and the notebook's own example where the two differ.
+NOTEBOOK_ONLY = {'30_sft': {'lora_r', 'lora_alpha'}, '40_grpo': {'prep_samples', 'lora_r', 'lora_alpha'},
+                 '45_rft': {'action', 'data_file', 'max_attempts', 'trace_batch_size', 'lora_r', 'lora_alpha'}}
+OWN_EXAMPLE = {'30_sft': set(),
+               '40_grpo': {'task_config', 'format', 'reward_weights'},   # the headline's task: arithmetic tiers 1-3, gsm, +1/0/-1
+               '45_rft': {'task_config', 'temperature', 'n'}}   # seed 000's Stage-1 prompts; None: 1.0 (rft) or 0.8 (traces), $TRAIN_SAMPLES or 64
+
+@pytest.mark.parametrize('nb', sorted(NOTEBOOK_ONLY))
+def test_notebook_and_trainer_declare_the_same_defaults(nb):
+    "One set of defaults: every parameter a stage notebook and its trainer both declare has the same default, and the notebook declares nothing the trainer does not take but its own few."
+    from curriculum_lab.training import declared_defaults, default_differences, notebook_defaults
+    from curriculum_lab.grpo import train_grpo
+    from curriculum_lab.rft import train_rft
+    from curriculum_lab.sft import train_sft
+    fn = {'30_sft': train_sft, '40_grpo': train_grpo, '45_rft': train_rft}[nb]
+    blank = lambda v: v or None       # a notebook writes '' (or '{}') where a call passes None
+    spell = dict.fromkeys(('format', 'output_dir', 'data_file', 'traces_file'), blank) | {'task_config': lambda s: json.loads(s) or None}
+    diff = default_differences(fn, ROOT/'nbs'/f'{nb}.ipynb', spell)
+    assert {k: v for k, v in diff.items() if k not in OWN_EXAMPLE[nb]} == {}
+    assert set(notebook_defaults(ROOT/'nbs'/f'{nb}.ipynb')) - set(declared_defaults(fn)) - {'base_model', 'task'} == NOTEBOOK_ONLY[nb]
