@@ -58,6 +58,7 @@ def main():
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--n-gate', type=int, default=128, help='problems per gate set')
     ap.add_argument('--base', default='smollm2-135m-instruct')
+    ap.add_argument('--tokens', type=int, default=128, help='generation budget of the gate evaluations')
     a = ap.parse_args()
     rows = []
     for arm in a.arms.split(','):
@@ -67,19 +68,20 @@ def main():
         out = Path(a.out)/f'{arm}_n{a.n}_e{a.epochs:g}'
         t0 = time.time()
         res = train_sft(a.base, task='strings', task_config=dict(level=1, **LENS, **cfg), train_samples=a.n,
-                        epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, output_dir=out,
+                        epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, eval_max_new_tokens=256, output_dir=out,
                         warmup_ratio=0.05, **kw)
         train_s = time.time() - t0
         row = dict(arm=arm, n=a.n, epochs=a.epochs, train_min=round(train_s/60, 1))
         for name, tc in gate_sets(train_fns, heldout_fns).items():
             stage = 'gate_' + name.replace(' ', '_').replace('-', '')
             m = read_json(out/'metrics.json').get(stage) if (out/'metrics.json').exists() else None
-            if m is None or m.get('n') != a.n_gate:
+            if m is None or m.get('n') != a.n_gate or m.get('max_new_tokens') != a.tokens:
                 m = evaluate(out, 'strings', n=a.n_gate, task_config=dict(**tc, **LENS), output_dir=out, stage=stage,
-                             max_new_tokens=48, progress=False)
+                             max_new_tokens=a.tokens, progress=False)
             lo, hi = m['accuracy_ci95']
             row[name] = f"{m['accuracy']:.3f} [{lo:.3f}, {hi:.3f}]"
             row[name + ' lenient'] = round(m['accuracy_lenient'], 3)
+            row[name + ' cut'] = round(m.get('truncation_rate', 0), 3)
             if name.startswith('L1'):
                 pf = per_function(m['csv'])
                 print(f'{arm} {name}: ' + ', '.join(f'{f}({NAMES[f]}) {c}/{t}' for f, (c, t) in sorted(pf.items())), flush=True)

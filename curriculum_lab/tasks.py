@@ -203,6 +203,9 @@ def get_task(name: str, # a registered task name
     _load_builtin_tasks()
     if isinstance(name, Task): return name
     if name not in TASKS: raise LabError(f'unknown task {name!r}: valid tasks are {sorted(TASKS)}')
+    if isinstance(format, dict):    # the configuration given where the format goes (`make_dataset`'s callers pass it so)
+        raise LabError(f'get_task({name!r}, {format!r}): the second argument is the output format; give the configuration as '
+                       f"keywords: get_task({name!r}, " + ', '.join(f'{k}={v!r}' for k, v in format.items()) + ')')
     return TASKS[name](format=format, **cfg)
 
 @functools.lru_cache(maxsize=256)

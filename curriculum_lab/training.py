@@ -226,7 +226,7 @@ def default_differences(fn: Callable, nb: str | Path, convert: dict | None = Non
 @dataclass
 class TrainingJob:
     "What `run_training` needs from a trainer (SFT, GRPO, RFT): how to build it and what to record."
-    kind: str            # 'sft' | 'grpo' | 'rft': run.json's stage prefix and plot titles
+    kind: str            # 'sft' | 'grpo' (RFT trains through SFT): run.json's stage prefix and plot titles
     stage: str           # the stage's name: debug/<stage>_<run_id>.csv and the metrics.json key of its evaluation
     task: Task           # evaluated after training
     base_model: str      # the start model (recorded in the saved model's metadata)
