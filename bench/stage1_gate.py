@@ -27,12 +27,17 @@ LENS = dict(min_len=3, max_len=5)
 SUB_TRAIN = ['repeat_str', 'sort_chars', 'add_prefix', 'mirror_str', 'insert_separator', 'fancy_brackets', 'verify_even_length']
 SUB_HELDOUT = ['remove_vowels', 'add_suffix', 'rotate_str', 'duplicate_every_char', 'vowel_to_number', 'alternate_case']
 
+# six functions that the 13-function runs got partly right or that only copy and insert: a dose per function 2.2x higher
+SIX_TRAIN = ['repeat_str', 'add_prefix', 'insert_separator']
+SIX_HELDOUT = ['add_suffix', 'duplicate_every_char', 'remove_vowels']
+
 ARMS = {
     # name: (task config of the training data, train_sft keyword arguments)
     'lora_all': (dict(functions='all'), dict(lora=None, learning_rate=1e-3)),
     'full_all': (dict(functions='all'), dict(lora='none', learning_rate=1e-4)),
     'full_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora='none', learning_rate=1e-4)),
     'lora_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora=None, learning_rate=1e-3)),
+    'lora_six': (dict(functions=SIX_TRAIN + SIX_HELDOUT), dict(lora=None, learning_rate=1e-3)),
 }
 
 
@@ -63,8 +68,8 @@ def main():
     rows = []
     for arm in a.arms.split(','):
         cfg, kw = ARMS[arm]
-        sub = cfg['functions'] != 'all'
-        train_fns, heldout_fns = (SUB_TRAIN, SUB_HELDOUT) if sub else (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS)
+        train_fns, heldout_fns = {'all': (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS), 'lora_six': (SIX_TRAIN, SIX_HELDOUT)}.get(
+            cfg['functions'] if cfg['functions'] == 'all' else arm, (SUB_TRAIN, SUB_HELDOUT))
         out = Path(a.out)/f'{arm}_n{a.n}_e{a.epochs:g}'
         t0 = time.time()
         res = train_sft(a.base, task='strings', task_config=dict(level=1, **LENS, **cfg), train_samples=a.n,

@@ -20,7 +20,7 @@ from .decoding import Completion, encode_prompt, fast_decoder_problem, generate,
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
 from .sft import read_data_file
-from .rewards import combine_rewards, total_reward
+from .rewards import DEFAULT_REWARDS, combine_rewards, reward_setup, total_reward
 from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
                                      call_args, run_training, trainer_params, trl_args)
@@ -28,24 +28,9 @@ from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
 log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_REWARDS', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'MICRO_BATCH', 'reward_setup',
-           'prompt_rows', 'grpo_dataset', 'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer',
-           'default_micro_batch', 'train_grpo', 'plot_grpo_curves']
-
-# %% ../nbs/40_grpo.ipynb #5f4f4dd5
-DEFAULT_REWARDS = {
-    'working_out': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
-    'gsm': {'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
-    'json_output': {'string_reward': 1.0, 'correctness_reward': 0.5},
-    'think': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
-}
-
-def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, float]:
-    "Reward name -> weight: `weights` (a dict, or JSON), else the task's own `default_rewards`, else its format's default set."
-    if isinstance(weights, str): weights = json.loads(weights) if weights.strip() else None
-    w = dict(weights) if weights else dict(getattr(task, 'default_rewards', None) or DEFAULT_REWARDS[task.format.name])
-    combine_rewards(w)        # checks the names
-    return w
+__all__ = ['log', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'MICRO_BATCH', 'prompt_rows', 'grpo_dataset',
+           'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer', 'default_micro_batch', 'train_grpo',
+           'plot_grpo_curves']
 
 # %% ../nbs/40_grpo.ipynb #fddbfb45
 ANSWER_COLUMNS = ('question', 'solution', 'completion', 'sample', 'tokens', 'truncated', 'extracted', 'correct', 'correct_lenient', 'reward')

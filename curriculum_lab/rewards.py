@@ -8,16 +8,17 @@ import functools, json, math, re
 from typing import Any, Callable, Sequence
 
 from .core import LabError, get_logger
-from .tasks import (FORMATS, completion_text, get_task, numbers_equal, parse_number, task_from_row,
+from .tasks import (FORMATS, Task, completion_text, get_task, numbers_equal, parse_number, task_from_row,
                                   last_json_output)
 
 log = get_logger('curriculum_lab.rewards')
 
 # %% auto #0
-__all__ = ['log', 'REWARD_SCORES', 'REGISTERED_LOWEST', 'ALL_REWARDS', 'extract_boxed', 'extract_answer', 'clean_answer',
-           'answers_equivalent', 'lowest_value', 'never_raises', 'configure_reward', 'format_exact_reward',
-           'format_approx_reward', 'correctness_reward', 'closeness_reward', 'string_reward', 'overlong_penalty_reward',
-           'thinking_length_reward', 'register_reward', 'combine_rewards', 'total_reward']
+__all__ = ['log', 'REWARD_SCORES', 'REGISTERED_LOWEST', 'ALL_REWARDS', 'DEFAULT_REWARDS', 'extract_boxed', 'extract_answer',
+           'clean_answer', 'answers_equivalent', 'lowest_value', 'never_raises', 'configure_reward',
+           'format_exact_reward', 'format_approx_reward', 'correctness_reward', 'closeness_reward', 'string_reward',
+           'overlong_penalty_reward', 'thinking_length_reward', 'register_reward', 'combine_rewards', 'total_reward',
+           'reward_setup']
 
 # %% ../nbs/20_rewards.ipynb #59674512
 def extract_boxed(text: str) -> str | None:
@@ -223,3 +224,18 @@ def total_reward(weights: dict[str, float], **batch) -> tuple[list[float], dict[
     parts = {f.__name__: f(**batch) for f in fns}
     n = len(next(iter(parts.values()), []))
     return [sum(w * parts[f.__name__][i] for f, w in zip(fns, ws)) for i in range(n)], parts
+
+# %% ../nbs/20_rewards.ipynb #7115b9a4
+DEFAULT_REWARDS = {
+    'working_out': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
+    'gsm': {'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
+    'json_output': {'string_reward': 1.0, 'correctness_reward': 0.5},
+    'think': {'format_exact_reward': 1.0, 'format_approx_reward': 1.0, 'correctness_reward': 1.0, 'closeness_reward': 1.0},
+}
+
+def reward_setup(task: Task, weights: dict | str | None = None) -> dict[str, float]:
+    "Reward name -> weight: `weights` (a dict, or JSON), else the task's own `default_rewards`, else its format's default set."
+    if isinstance(weights, str): weights = json.loads(weights) if weights.strip() else None
+    w = dict(weights) if weights else dict(getattr(task, 'default_rewards', None) or DEFAULT_REWARDS[task.format.name])
+    combine_rewards(w)        # checks the names
+    return w

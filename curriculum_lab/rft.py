@@ -17,11 +17,10 @@ from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model, resolve_precision
 from .tasks import SIDECAR, Task, get_task, task_from_row
-from .rewards import total_reward
+from .rewards import reward_setup, total_reward
 from .evaluation import evaluate, pass_at_k
 from .training import EVAL_SAMPLES, call_args, dataset_sha256, default_output_dir, resolve_count
 from .sft import read_data_file, read_traces, train_sft
-from .grpo import reward_setup
 
 log = get_logger('curriculum_lab.rft')
 
@@ -50,7 +49,7 @@ def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a fold
     return t, t.make_dataset(n, split=split, seed=seed)
 
 # %% ../nbs/45_rft.ipynb #123df089
-def score_rollouts(task: Task, weights: dict[str, float],   # reward name -> weight (`grpo.reward_setup`)
+def score_rollouts(task: Task, weights: dict[str, float],   # reward name -> weight (`rewards.reward_setup`)
                    examples: list[dict],                     # the dataset row each completion answers
                    comps: Sequence[Completion]) -> list[dict]:
     "One row per completion: the example's columns, the completion, strict and lenient correctness, reward, tokens."

@@ -6,7 +6,8 @@ import papermill as pm
 import pytest
 
 from curriculum_lab.core import LabError, read_json
-from curriculum_lab.grpo import DEFAULT_REWARDS, train_grpo
+from curriculum_lab.grpo import train_grpo
+from curriculum_lab.rewards import DEFAULT_REWARDS
 from curriculum_lab.core import read_train_log
 from curriculum_lab.sft import train_sft
 
