@@ -421,7 +421,7 @@ def answers_by_problem(csv: str | Path) -> dict[str, tuple[int, int]]:
     "An evaluation's debug CSV as prompt -> (strict, lenient) correctness of its first sample."
     out = {}
     for r in read_csv(csv):
-        if r.get('sample', '0') == '0': out.setdefault(r['prompt'], (int(r['correct']), int(r['correct_lenient'])))
+        if r.get('sample', '0') == '0': out.setdefault(r['prompt'], (int(float(r['correct'])), int(float(r['correct_lenient']))))   # written as 1.0 / 0.0
     return out
 
 def _evaluations(runs: Sequence[RunSpec]) -> list[tuple[str, dict]]:
