@@ -21,9 +21,9 @@ log = get_logger('curriculum_lab.runs')
 # %% auto #0
 __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
            'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'ci_text',
-           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'group_series',
-           'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'markdown_table',
-           'paired_markdown', 'main']
+           'final_models_markdown', 'markdown_table', 'results_markdown', 'search_rows', 'search_markdown',
+           'trace_stats', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem',
+           'paired_rows', 'paired_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -281,16 +281,19 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
+def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
+    "A Markdown table from a header and rows of cells (already formatted)."
+    return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
+                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
+
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
     head = ['run', 'method', 'task', 'train samples', 'completions sampled', 'n', 'accuracy [95% CI]', 'lenient [95% CI]', 'answer prop.',
             'thinking prop.']
-    ci = ci_text
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    for r in rows:
-        lines.append(f"| {r['run']} | {r['method']} | {r['task']} | {r['train_samples']} | {r.get('sampled', '')} | {r['n']} | "
-                     f"{ci(r['accuracy'], r['ci_low'], r['ci_high'])} | {ci(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high'])} | {r['answer_proportion']:.2f} | {r['thinking_proportion']:.2f} |")
-    return '\n'.join(lines) + '\n'
+    return markdown_table(head, [[r['run'], r['method'], r['task'], r['train_samples'], r.get('sampled', ''), r['n'],
+                                  ci_text(r['accuracy'], r['ci_low'], r['ci_high']),
+                                  ci_text(r['accuracy_lenient'], r['lenient_ci_low'], r['lenient_ci_high']),
+                                  f"{r['answer_proportion']:.2f}", f"{r['thinking_proportion']:.2f}"] for r in rows])
 
 def search_rows(runs: Sequence[RunSpec]) -> list[dict]:
     "One row per program search (seed 002's `46_arc_search` action=search): held-out solve rate [95 % CI], what the start programs already solved, rewards, the budget spent."
@@ -455,11 +458,6 @@ def paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
             for row, q in zip(block, holm([r[f'{kind}_p'] for r in block])): row[f'{kind}_p_holm'] = q
         rows += block
     return rows
-
-def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
-    "A Markdown table from a header and rows of cells (already formatted)."
-    return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
-                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
 
 def paired_markdown(rows: Sequence[dict]) -> str:
     "The paired comparisons as Markdown: per pair, both accuracies, the discordant counts and exact McNemar p (Holm-adjusted)."
