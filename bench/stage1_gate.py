@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from curriculum_lab.core import read_json
+from curriculum_lab.core import read_csv, read_json
 from curriculum_lab.evaluation import evaluate
 from curriculum_lab.sft import train_sft
 from curriculum_lab.strings import FUNC_IDS, HELDOUT_FUNCTIONS, TRAIN_FUNCTIONS
-from curriculum_lab.tasks import get_task
 
 NAMES = {v: k for k, v in FUNC_IDS.items()}
 LENS = dict(min_len=3, max_len=5)
@@ -32,12 +31,12 @@ SIX_TRAIN = ['repeat_str', 'add_prefix', 'insert_separator']
 SIX_HELDOUT = ['add_suffix', 'duplicate_every_char', 'remove_vowels']
 
 ARMS = {
-    # name: (task config of the training data, train_sft keyword arguments)
-    'lora_all': (dict(functions='all'), dict(lora=None, learning_rate=1e-3)),
-    'full_all': (dict(functions='all'), dict(lora='none', learning_rate=1e-4)),
-    'full_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora='none', learning_rate=1e-4)),
-    'lora_sub': (dict(functions=SUB_TRAIN + SUB_HELDOUT), dict(lora=None, learning_rate=1e-3)),
-    'lora_six': (dict(functions=SIX_TRAIN + SIX_HELDOUT), dict(lora=None, learning_rate=1e-3)),
+    # name: (training functions, held-out functions, train_sft keyword arguments); Stage 1 trains on both sets
+    'lora_all': (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS, dict(lora=None, learning_rate=1e-3)),
+    'full_all': (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS, dict(lora='none', learning_rate=1e-4)),
+    'full_sub': (SUB_TRAIN, SUB_HELDOUT, dict(lora='none', learning_rate=1e-4)),
+    'lora_sub': (SUB_TRAIN, SUB_HELDOUT, dict(lora=None, learning_rate=1e-3)),
+    'lora_six': (SIX_TRAIN, SIX_HELDOUT, dict(lora=None, learning_rate=1e-3)),
 }
 
 
@@ -47,18 +46,17 @@ def gate_sets(train_fns, heldout_fns):
 
 
 def per_function(csv):
-    df = pd.read_csv(csv)
+    "func_i -> (right, problems) of a Level-1 evaluation's debug CSV."
     out = defaultdict(list)
-    for fns, ok in zip(df['expression'], df['correct']):
-        out[fns.split('(')[0]].append(ok)
-    return {k: (sum(v), len(v)) for k, v in out.items()}
+    for r in read_csv(csv): out[r['expression'].split('(')[0]].append(float(r['correct']))
+    return {k: (int(sum(v)), len(v)) for k, v in out.items()}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--arms', default='full_all')
     ap.add_argument('--out', default='bench/out/stage1_gate')
-    ap.add_argument('--n', type=int, default=2048, help='training examples')
+    ap.add_argument('--n', type=int, default=1024, help='training examples')
     ap.add_argument('--epochs', type=float, default=1.0)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--n-gate', type=int, default=128, help='problems per gate set')
@@ -67,14 +65,13 @@ def main():
     a = ap.parse_args()
     rows = []
     for arm in a.arms.split(','):
-        cfg, kw = ARMS[arm]
-        train_fns, heldout_fns = {'all': (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS), 'lora_six': (SIX_TRAIN, SIX_HELDOUT)}.get(
-            cfg['functions'] if cfg['functions'] == 'all' else arm, (SUB_TRAIN, SUB_HELDOUT))
+        train_fns, heldout_fns, kw = ARMS[arm]
+        fns = 'all' if (train_fns, heldout_fns) == (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS) else train_fns + heldout_fns
         out = Path(a.out)/f'{arm}_n{a.n}_e{a.epochs:g}'
         t0 = time.time()
-        res = train_sft(a.base, task='strings', task_config=dict(level=1, **LENS, **cfg), train_samples=a.n,
-                        epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, eval_max_new_tokens=256, output_dir=out,
-                        warmup_ratio=0.05, **kw)
+        train_sft(a.base, task='strings', task_config=dict(level=1, functions=fns, **LENS), train_samples=a.n,
+                  epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, eval_max_new_tokens=256, output_dir=out,
+                  warmup_ratio=0.05, **kw)
         train_s = time.time() - t0
         row = dict(arm=arm, n=a.n, epochs=a.epochs, train_min=round(train_s/60, 1))
         for name, tc in gate_sets(train_fns, heldout_fns).items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, itertools, json, logging, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
@@ -22,8 +22,8 @@ log = get_logger('curriculum_lab.runs')
 __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
            'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'ci_text',
            'final_models_markdown', 'markdown_table', 'results_markdown', 'search_rows', 'search_markdown',
-           'trace_stats', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem',
-           'paired_rows', 'paired_markdown', 'main']
+           'trace_stats', 'evaluations_of', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm',
+           'answers_by_problem', 'paired_rows', 'paired_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -197,7 +197,7 @@ def model_dirs(r: RunSpec) -> list[tuple[str, Path]]:
     return [('', out)]
 
 def sampled_completions(d: Path) -> int | str:
-    "Completions a training run sampled (its budget): RFT's rollouts (`rft_rounds.json`), GRPO's groups x num_generations, screened ones included (`train_log.csv`); '' for other runs."
+    "Completions a training run sampled (its budget; an evaluation's row shows its model's): RFT's rollouts (`rft_rounds.json`), GRPO's groups x num_generations, screened ones included (`train_log.csv`); '' for other runs."
     if (d/'rft_rounds.json').exists(): return read_json(d/'rft_rounds.json')['budget']['rollouts']
     rows, k = read_csv(d/'train_log.csv') if (d/'train_log.csv').exists() else [], RunDir(d, create=False).read_run().get('params', {}).get('num_generations')
     if not rows or not k: return ''
@@ -224,7 +224,8 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
                              'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
                              'task': ev.get('task', ''), 'stage': p.get('stage', label),
                              'train_samples': (p.get('train_samples') or train.get('examples', '')) if train else '',
-                             'sampled': sampled_completions(d),
+                             'sampled': sampled_completions(d) or (sampled_completions(Path(p['model_path']))   # an evaluation: its model's
+                                                                   if Path(p.get('model_path') or '/nonexistent').is_dir() else ''),
                              'n': ev['n'], 'accuracy': round(ev['accuracy'], 4), 'ci_low': round(lo, 4), 'ci_high': round(hi, 4),
                              'accuracy_lenient': ev.get('accuracy_lenient'), 'lenient_ci_low': llo, 'lenient_ci_high': lhi,
                              'answer_proportion': round(ev.get('answer_proportion', 0), 4),
@@ -333,17 +334,18 @@ def trace_stats(runs: Sequence[RunSpec]) -> dict:
             out[r.name] = {k: v for k, v in read_json(f).items() if k not in ('output_file', 'params')}
     return out
 
-def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
-    "Label -> accuracy by `by` (group value -> accuracy, 95 % CI, n) for every evaluation of every model a run evaluated that has it."
-    out = {}
+def evaluations_of(runs: Sequence[RunSpec], keep: Callable[[dict], bool]) -> list[tuple[str, Path, dict]]:
+    "(label, model folder, metrics) of every evaluation `keep` accepts, of every model a run evaluated; the label is `run[/model][ (evaluation)]`."
+    out = []
     for r in runs:
         for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
-            evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items()
-                   if isinstance(v, dict) and f'accuracy_by_{by}' in v}
-            for key, ev in evs.items():
-                name = '/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else '')
-                out[name] = ev[f'accuracy_by_{by}']
+            evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items() if isinstance(v, dict) and keep(v)}
+            out += [('/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else ''), d, ev) for key, ev in evs.items()]
     return out
+
+def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
+    "Label -> accuracy by `by` (group value -> accuracy, 95 % CI, n) for every evaluation of every model a run evaluated that has it."
+    return {name: ev[f'accuracy_by_{by}'] for name, _, ev in evaluations_of(runs, lambda ev: f'accuracy_by_{by}' in ev)}
 
 def group_markdown(series: dict[str, dict], by: str) -> str:
     "A table of `group_series`: one row per model, one column per group value (accuracy [95 % CI])."
@@ -427,23 +429,12 @@ def answers_by_problem(csv: str | Path) -> dict[str, tuple[int, int]]:
         if r.get('sample', '0') == '0': out.setdefault(r['prompt'], (int(float(r['correct'])), int(float(r['correct_lenient']))))   # written as 1.0 / 0.0
     return out
 
-def _evaluations(runs: Sequence[RunSpec]) -> list[tuple[str, dict]]:
-    "(label, prompt -> correctness) for every greedy single-sample evaluation of every model a run evaluated."
-    out = []
-    for r in runs:
-        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
-            evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items()
-                   if isinstance(v, dict) and v.get('csv') and v.get('samples_per_prompt', 1) == 1}
-            for key, ev in evs.items():
-                csv = d/'debug'/Path(ev['csv']).name
-                if csv.exists(): out.append(('/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else ''),
-                                             answers_by_problem(csv)))
-    return out
-
 def paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
     "Every pair of evaluations on the same problems: accuracies, discordant counts and exact McNemar p (strict and lenient), Holm-adjusted within each set."
     sets: dict[frozenset, list] = {}
-    for name, ans in _evaluations(runs): sets.setdefault(frozenset(ans), []).append((name, ans))
+    for name, d, ev in evaluations_of(runs, lambda ev: ev.get('csv') and ev.get('samples_per_prompt', 1) == 1):
+        if (csv := d/'debug'/Path(ev['csv']).name).exists():
+            ans = answers_by_problem(csv); sets.setdefault(frozenset(ans), []).append((name, ans))
     rows = []
     for s, (problems, evs) in enumerate(x for x in sets.items() if len(x[1]) > 1):
         block = []

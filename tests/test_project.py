@@ -152,4 +152,4 @@ def test_notebook_and_trainer_declare_the_same_defaults(nb):
     spell = dict.fromkeys(('format', 'output_dir', 'data_file', 'traces_file'), blank) | {'task_config': lambda s: json.loads(s) or None}
     diff = default_differences(fn, ROOT/'nbs'/f'{nb}.ipynb', spell)
     assert {k: v for k, v in diff.items() if k not in OWN_EXAMPLE[nb]} == {}
-    assert set(notebook_defaults(ROOT/'nbs'/f'{nb}.ipynb')) - set(declared_defaults(fn)) - {'base_model', 'task'} == NOTEBOOK_ONLY[nb]
+    assert set(notebook_defaults(ROOT/'nbs'/f'{nb}.ipynb')) - set(declared_defaults(fn)) == NOTEBOOK_ONLY[nb]

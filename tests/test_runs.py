@@ -148,6 +148,9 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         evals = [r.name for r in runs if r.notebook.name == '50_eval.ipynb']   # on the same problems: every pair tested
         assert {(p['a'], p['b']) for p in summary['paired']} >= set(itertools.combinations(evals, 2)), summary['paired']
         assert '## Paired comparisons' in (out/'results.md').read_text() and (out/'paired.csv').exists()
+    if spec == 'seed000':     # the spec's claim: every Stage-2 arm samples the same number of completions (the screen counts)
+        sampled = {r['run']: r['sampled'] for r in summary['results'] if r['run'].startswith(('eval_rl_', 'eval_rft_'))}
+        assert len(sampled) == 4 and len(set(sampled.values())) == 1 and list(sampled.values())[0] > 0, sampled
     assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
 
 def test_command_line_error(tmp_path):
