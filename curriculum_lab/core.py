@@ -365,7 +365,7 @@ def fingerprint(params: dict, # every parameter that changes the result
 
 _MISSING = '<absent>'
 # parameters added after runs were recorded without them: the value those runs had (so they still resume or skip)
-ADDED_PARAMS = {'precision': 'fp32', 'group_by_length': False}
+ADDED_PARAMS = {'precision': 'fp32', 'group_by_length': False, 'skip_samples': 0}
 
 def param_diff(old: dict, new: dict) -> dict[str, tuple]:
     "Keys whose values differ between two parameter dicts: key -> (old value, new value); a key in `ADDED_PARAMS` absent from `old` has its old value."

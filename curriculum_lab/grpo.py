@@ -47,9 +47,9 @@ def prompt_rows(ds: Dataset,          # rows of a task dataset, RFT data or a ro
         if len(first) < len(ds): ds = ds.select(sorted(first.values()))
     return ds.remove_columns([c for c in ANSWER_COLUMNS if c in ds.column_names])
 
-def grpo_dataset(task: Task, n: int, seed: int = 0) -> Dataset:
-    "`n` training prompts with the columns the rewards need."
-    return prompt_rows(task.make_dataset(n, split='train', seed=seed), dedup=False)   # a task's repeats are its sampling
+def grpo_dataset(task: Task, n: int, seed: int = 0, skip: int = 0) -> Dataset:
+    "`n` training prompts with the columns the rewards need (after the first `skip` of the seeded order)."
+    return prompt_rows(task.make_dataset(n, split='train', seed=seed, skip=skip), dedup=False)   # a task's repeats are its sampling
 
 # %% ../nbs/40_grpo.ipynb #bacb7af9
 def group_has_signal(rewards: Sequence[float], # the rewards of one prompt's completions
@@ -217,6 +217,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                stage: str = 'grpo',
                data_file: str | Path | None = None, # prompts from a dataset the lab wrote (`sft.read_data_file`); its task is the run's
                train_samples: int | None = None,   # None: $TRAIN_SAMPLES, else 64
+               skip_samples: int = 0,              # leave out the first k problems of the seeded order (an earlier stage's, e.g. prep's)
                num_generations: int | None = None, # None: $NUM_GENERATIONS, else 4
                prompts_per_step: int = 8,          # prompts per optimizer step
                micro_batch: int | None = None,     # completions per forward/backward pass (None: whole groups, about MICRO_BATCH)
@@ -280,7 +281,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
     spec = as_lora_spec(lora) or LoraSpec()
     out = Path(output_dir or default_output_dir(stage, kind=''))
     prec = resolve_precision(precision)
-    if data_file is None: data = grpo_dataset(t, n, seed=seed)
+    if data_file is None: data = grpo_dataset(t, n, seed=seed, skip=skip_samples)
     params = trainer_params(train_grpo, locals(), skip=('format', 'data_file'), base_model=str(base_model), task=t.name,
                             task_config=t.config, train_samples=n, **({'data_file': str(data_file)} if data_file else {}),
                             data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, micro_batch=mb,

@@ -33,10 +33,13 @@ __all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_
 def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
                     n: int | None = None,      # prompts (None: all of a saved split; a generated task needs n)
                     split: str = 'train', seed: int = 0,
-                    task_config: dict | None = None, format: str | None = None) -> tuple[Task, Dataset]:
+                    task_config: dict | None = None, format: str | None = None,
+                    skip: int = 0,             # leave out the first `skip` problems of a task's seeded order (`Task.make_dataset`)
+                   ) -> tuple[Task, Dataset]:
     "The task that scores the completions, and the prompts to sample."
-    if isinstance(task, Task): return task, task.make_dataset(n, split=split, seed=seed)
+    if isinstance(task, Task): return task, task.make_dataset(n, split=split, seed=seed, skip=skip)
     if isinstance(task, Dataset) or (Path(task)/SIDECAR).exists() or str(task).endswith('.parquet'):
+        if skip: raise LabError('skip_samples applies to a task\'s generated or listed problems: select the rows of a dataset instead')
         if not isinstance(task, Dataset): return read_data_file(task, split=split, n=n)
         if n is not None:
             if n > len(task): raise LabError(f'the dataset has {len(task)} rows, {n} were asked for')
@@ -46,7 +49,7 @@ def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a fold
     if '/' in str(task) or isinstance(task, Path):
         raise LabError(f'{task} is not a dataset folder the lab wrote ({SIDECAR} missing): give a task name or save_task_dataset output')
     t = get_task(str(task), format=format or None, **(task_config or {}))
-    return t, t.make_dataset(n, split=split, seed=seed)
+    return t, t.make_dataset(n, split=split, seed=seed, skip=skip)
 
 # %% ../nbs/45_rft.ipynb #123df089
 def score_rollouts(task: Task, weights: dict[str, float],   # reward name -> weight (`rewards.reward_setup`)
@@ -105,6 +108,7 @@ def rollout(model,                          # name, path, run directory, or a lo
             seed: int = 0,                  # prompt and sampling seed
             output_dir: str | Path,         # writes rollout.parquet, rollout_summary.json, rollout.json
             task_config: dict | None = None, format: str | None = None, split: str = 'train',
+            skip_samples: int = 0,          # leave out the first k problems of the seeded order (an earlier stage's)
             reward_weights: dict | str | None = None, # reward name -> weight (None: the format's default set)
             chunk_prompts: int = 32,        # prompts per resumable part
             batch_size: int | None = None,  # sequences per forward pass (None: decoding.auto_batch_size)
@@ -114,7 +118,7 @@ def rollout(model,                          # name, path, run directory, or a lo
     "Sample `k` completions per prompt, score them, write `rollout.parquet` in resumable chunks; returns the summary."
     if k < 1 or chunk_prompts < 1: raise LabError(f'k and chunk_prompts must be >= 1, got k={k}, chunk_prompts={chunk_prompts}')
     if k > 1 and temperature <= 0: raise LabError(f'k={k} greedy samples would all be the same: give temperature > 0')
-    t, ds = rollout_prompts(task, n, split, seed, task_config, format)
+    t, ds = rollout_prompts(task, n, split, seed, task_config, format, skip_samples)
     weights = reward_setup(t, reward_weights)
     out = Path(output_dir); parts = out/PARTS
     name = str(model) if isinstance(model, (str, Path)) else getattr(model[0], 'lab_info', {}).get('base_model', 'loaded model')
@@ -238,6 +242,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               k: int = 8,                        # samples per prompt
               *, chunks: int = 1,                # > 1: iterative RFT over that many parts of the prompts
               task_config: dict | None = None, format: str | None = None, split: str = 'train',
+              skip_samples: int = 0,             # leave out the first k problems of the seeded order (an earlier stage's)
               temperature: float = 1.0, top_p: float = 1.0, max_new_tokens: int = 256,
               max_correct_ratio: float = 1.0, per_prompt: int | None = None, dedup: bool = True,
               keep_context: bool = True, drop_truncated: bool = False, lenient: bool = False,
@@ -251,7 +256,7 @@ def train_rft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               record: dict | None = None) -> dict:
     "Rejection-sampling fine-tuning: rollouts, the right ones kept, SFT on them (per chunk of prompts); returns the last round's summary."
     if chunks < 1: raise LabError(f'chunks must be >= 1, got {chunks}')
-    t, ds = rollout_prompts(task, n, split, seed, task_config, format)
+    t, ds = rollout_prompts(task, n, split, seed, task_config, format, skip_samples)
     if chunks > len(ds): raise LabError(f'chunks={chunks} is more than the {len(ds)} prompts')
     out = Path(output_dir or default_output_dir('rft', kind=''))
     if overwrite: shutil.rmtree(out, ignore_errors=True)
@@ -317,13 +322,14 @@ def generate_traces(model,                         # name, path, run directory (
                     max_new_tokens: int = 256,
                     output_file: str | Path,       # the JSONL to write; `<stem>.stats.json` goes beside it
                     task_config: dict | None = None, format: str | None = None, split: str = 'train',
+                    skip_samples: int = 0,         # leave out the first k problems of the seeded order (an earlier stage's)
                     seed: int = 0, overwrite: bool = False, progress: bool = True,
                     precision: str = 'auto',      # the decoder's precision: auto | fp32 | bf16 (`models.resolve_precision`)
                    ) -> dict:
     "Seed 001's `generate_traces`: per problem the first right completion of up to `max_attempts`, else the reference solution; returns the stats."
     if max_attempts < 1 or batch_size < 1: raise LabError(f'max_attempts and batch_size must be >= 1, got {max_attempts}, {batch_size}')
     if temperature <= 0 and max_attempts > 1: raise LabError(f'max_attempts={max_attempts} greedy attempts would all be the same: give temperature > 0')
-    t, ds = rollout_prompts(task, n, split, seed, task_config, format)
+    t, ds = rollout_prompts(task, n, split, seed, task_config, format, skip_samples)
     missing = {'question', 'answer', 'solution'} - set(ds.column_names)
     if missing: raise LabError(f'{t.name} rows have no {sorted(missing)}: traces need a question and a reference solution to fall back on')
     out = Path(output_file); parts = out.with_name(f'.{out.name}.parts')

@@ -45,9 +45,10 @@ def task_examples(task: Task,      # the task (its format decides the completion
                   n: int,          # number of examples
                   seed: int = 0,   # generation seed
                   split: str = 'train',
+                  skip: int = 0,   # leave out the first `skip` problems of the seeded order (`Task.make_dataset`)
                  ) -> Dataset:
     "`n` prompt/completion pairs from `task`'s reference completions."
-    ds = task.make_dataset(n, split=split, seed=seed)
+    ds = task.make_dataset(n, split=split, seed=seed, skip=skip)
     return Dataset.from_dict({'prompt': ds['prompt'], 'completion': [_completion(task.reference_completion(r)) for r in ds]})
 
 # %% ../nbs/30_sft.ipynb #99803ae2
@@ -161,6 +162,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               stage: str = 'full',               # 'prep' uses prep_train_samples; any other name uses train_samples
               train_samples: int | None = None,  # None: $TRAIN_SAMPLES, else 256
               prep_train_samples: int | None = None, # None: $PREP_TRAIN_SAMPLES, else 64
+              skip_samples: int = 0,             # leave out the first k problems of the seeded order (an earlier stage's, e.g. prep's)
               eval_samples: int | None = None,   # None: $EVAL_SAMPLES, else 100; 0: skip the evaluation
               traces_file: str | Path | None = None, # JSONL traces to train on instead of the task's solutions
               dataset: Dataset | None = None,    # prompt/completion pairs to train on instead (mixtures)
@@ -208,7 +210,8 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     tokens = list(dict.fromkeys([*t.special_tokens, *special_tokens]))
     if dataset is None:
         n = resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, SFT_DEFAULTS[key])
-        dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed)
+        if traces_file and skip_samples: raise LabError('skip_samples applies to the task\'s problems: a traces file is trained on as it is')
+        dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed, skip=skip_samples)
     elif not {'prompt', 'completion'} <= set(dataset.column_names):
         raise LabError(f'dataset needs prompt and completion columns, it has {dataset.column_names}')
     params = trainer_params(train_sft, locals(), skip=('format', 'prep_train_samples', 'dataset', 'data_file'),

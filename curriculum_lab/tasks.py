@@ -324,23 +324,28 @@ class Task:
     def make_dataset(self, n: int | None, # number of examples (None: all, for finite tasks)
                      split: str = 'train', # 'train' or 'test'
                      seed: int = 0,        # generation seed
+                     skip: int = 0,        # leave out the first `skip` examples of the seeded order (an earlier stage's problems)
                     ) -> Dataset:
         "`n` examples of `split` as a `datasets.Dataset` (prompt, answer, question, solution, task, task_config, metadata)."
         if split not in ('train', 'test'): raise LabError(f"split must be 'train' or 'test', not {split!r}")
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 0):
             raise LabError(f'n must be a non-negative integer, got {n!r}')
+        if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+            raise LabError(f'skip must be a non-negative integer, got {skip!r}')
+        if n is None and skip: raise LabError('skip needs n: give the number of examples to take after the skipped ones')
         if n is None and not self.finite: raise LabError(f'task {self.name!r} generates examples: give n')
         rng = random.Random(f'{self.name}/{split}/{seed}')
         fixed = self.rows(split)
         if fixed is not None:
-            if n is not None and n > len(fixed):
-                raise LabError(f'task {self.name!r} has {len(fixed)} {split} examples, {n} were asked for')
+            if n is not None and skip + n > len(fixed):
+                raise LabError(f'task {self.name!r} has {len(fixed)} {split} examples, {n} were asked for'
+                               + (f' after skipping {skip}' if skip else ''))
             idx = list(range(len(fixed)))
-            if n is not None: idx = sorted(rng.sample(idx, n))
+            if n is not None: rng.shuffle(idx); idx = idx[skip:skip + n]   # rows in one seeded order: the first n of a larger draw are this draw
             out = [fixed[i] for i in idx]
         else:
             out, seen, misses = [], set(), 0
-            while len(out) < n:
+            while len(out) < skip + n:
                 ex = self.sample(rng, split)
                 if ex is None or self.split_of(ex) != split or (not self.allow_repeats and ex['question'] in seen):
                     misses += 1
@@ -349,6 +354,7 @@ class Task:
                                        f'(config {self.config}); ask for fewer or widen the config')
                     continue
                 seen.add(ex['question']); out.append(ex)
+            out = out[skip:]
         rows = [self._row(ex) for ex in out]
         cols = ['prompt', 'answer', 'question', 'solution', 'task', 'task_config', *self.meta_columns]
         return Dataset.from_dict({c: [r[c] for r in rows] for c in cols})

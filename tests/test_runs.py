@@ -86,6 +86,32 @@ def test_shipped_specs_load(monkeypatch, tmp_path):
         load_experiment('seed001_exp1')
     assert load_experiment('seed001_exp1', variables={'gsm8k': str(tmp_path)})[1][0].parameters['task_config'] == json.dumps({'path': str(tmp_path)})
 
+def _training_problems(run) -> list[int]:
+    "The GSM8K train-split indices a seed-001 run trains or samples on, drawn as its trainer draws them (`Task.make_dataset`)."
+    from curriculum_lab.tasks import get_task
+    p = run.parameters
+    n = p['prep_train_samples'] if p.get('stage') == 'prep' else p.get('train_samples', p.get('n'))
+    return get_task('gsm8k', **json.loads(p['task_config'])).make_dataset(n, seed=p.get('seed', 0), skip=p.get('skip_samples', 0))['index']
+
+@pytest.mark.skipif(not (GSM/'train.jsonl').exists(), reason='GSM8K files not beside the project')
+@pytest.mark.parametrize('smoke', [True, False])
+def test_seed001_budgets_are_disjoint_from_prep_and_nest(smoke):
+    "Seed 001: no budget, GRPO run or trace repeats a prep problem; a larger budget adds problems; the traces' first `budget` are GRPO's."
+    sizes = {} if smoke else {'budgets': [256, 512, 1024, 2048], 'prep_n': 256}    # the seed's sizes (GPU), as the header says
+    _, runs = load_experiment('seed001_exp1', variables={'gsm8k': str(GSM), **sizes}, smoke=smoke)
+    data = {r.name: _training_problems(r) for r in runs if r.notebook.name in ('30_sft.ipynb', '40_grpo.ipynb')}
+    prep = set(data.pop('prep_sft'))
+    for method in ('full_sft_', 'grpo_'):
+        budgets = sorted((v for k, v in data.items() if k.startswith(method)), key=len)
+        assert len(budgets) >= 2 and all(not prep & set(b) for b in budgets), method
+        assert all(set(a) < set(b) for a, b in zip(budgets, budgets[1:])), method      # nested: each adds problems
+    assert data['full_sft_' + str(len(budgets[-1]))] == budgets[-1]                # SFT and GRPO see the same problems per budget
+    _, runs = load_experiment('seed001_exp2', variables={'gsm8k': str(GSM), **({} if smoke else {'budget': 1024, 'trace_n': 2048, 'prep_n': 256})}, smoke=smoke)
+    by = {r.name: r for r in runs}
+    prep, grpo, traces = (_training_problems(by[k]) for k in ('prep_sft', 'grpo', 'traces'))
+    assert not set(prep) & set(traces) and traces[:len(grpo)] == grpo and _training_problems(by['full_sft']) == grpo
+    assert by['traces_sft'].parameters['train_samples'] == len(grpo)               # SFT on the traces of GRPO's own problems
+
 def test_check_after_a_normal_install_imports_no_torch(tmp_path):
     "pip install . (not editable), then --check from another folder finds the shipped spec and notebooks, without torch."
     src = tmp_path/'src'
