@@ -228,12 +228,14 @@ class RunEntry(Strict):
     parameters: dict[str, Any] = {}
     needs: list[str] = []                         # runs that must finish first (those whose ${run:...} it uses)
     foreach: dict[str, Any] = {}                  # variable -> list of values (or a ${var} holding a list)
+    repeat: bool = True                           # with `seeds`: False runs it once, shared by every seed (data, a fixed model's evaluation)
     description: str = ''
 
 class Smoke(Strict):
     "How a spec shrinks for `--smoke`."
     vars: dict[str, Any] = {}                     # variable values (e.g. model: tiny, budgets: [4, 8])
     parameters: dict[str, Any] = {}               # parameters for every run whose notebook declares them
+    seeds: Optional[list[int]] = None             # the seeds of --smoke (None: the spec's)
 
 class Spec(Strict):
     "An experiment spec."
@@ -245,6 +247,7 @@ class Spec(Strict):
     runs: list[RunEntry] = Field(min_length=1)
     smoke: Smoke = Smoke()
     compare_by: list[str] = []                    # group columns to compare the runs' evaluations by (seed 000: level): a table and a line plot
+    seeds: Any = None                             # [0, 1, 2] (or a ${var} holding the list): every run once per seed, in seed_<s>/
 
     @model_validator(mode='after')
     def _smoke_vars_declared(self):

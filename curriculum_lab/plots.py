@@ -46,8 +46,9 @@ def plot_training(run_dir: str | Path, path: str | Path | None = None, smooth: i
 # %% ../nbs/60_plots.ipynb #9b41c788
 def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str = 'accuracy vs training samples',
                 references: Sequence[dict] = (), # models with no budget (a start model, the prep run): dicts with run, accuracy, ci_low, ci_high
+                spread: Sequence[dict] = (), # repeats: each seed's row (method, train_samples, accuracy), drawn as a dot beside its method's point
                ) -> Figure:
-    "Accuracy against train_samples per method, with 95 % CI error bars; each reference model as a dashed line with its interval as a band. Methods sit a little apart on the x axis so equal points do not hide each other; the y axis ends just above the highest interval (1.0 at most)."
+    "Accuracy against train_samples per method, with 95 % CI error bars (with repeats: the mean over seeds, each seed a dot); each reference model as a dashed line with its interval as a band. Methods sit a little apart on the x axis so equal points do not hide each other; the y axis ends just above the highest interval (1.0 at most)."
     rows = [r for r in rows if r.get('train_samples') not in (None, '') and r.get('accuracy') not in (None, '')]
     if not rows: raise LabError('no rows with train_samples and accuracy to plot')
     fig = Figure(figsize=(6, 3.6)); ax = fig.subplots()
@@ -57,12 +58,15 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
         dodge = 2 ** (0.06 * (k - (len(methods) - 1) / 2))     # a few % of a doubling apart on the log axis
         x = [float(r['train_samples']) * dodge for r in rs]; y = [float(r['accuracy']) for r in rs]
         err = [[max(0.0, yy - float(r['ci_low'])) for yy, r in zip(y, rs)], [max(0.0, float(r['ci_high']) - yy) for yy, r in zip(y, rs)]]
-        ax.errorbar(x, y, yerr=err, marker='o', capsize=3, label=method)
+        ax.errorbar(x, y, yerr=err, marker='o', capsize=3, label=method, color=f'C{k}')
+        dots = [r for r in spread if r['method'] == method]
+        if dots: ax.scatter([float(r['train_samples']) * dodge * 1.02 for r in dots], [float(r['accuracy']) for r in dots], s=10,
+                            color=f'C{k}', alpha=.5, label=f'{method}, each seed')
     for i, r in enumerate(references):
         color = f'C{len(methods) + i}'
         ax.axhline(float(r['accuracy']), ls='--', color=color, label=f"{r['run']} (no budget)")
         ax.axhspan(float(r['ci_low']), float(r['ci_high']), color=color, alpha=.12)
-    top = max(float(r.get('ci_high') or r['accuracy']) for r in [*rows, *references])
+    top = max(float(r.get('ci_high') or r['accuracy']) for r in [*rows, *references, *spread])
     ax.set_xscale('log', base=2); ax.set_xlabel('train_samples'); ax.set_ylabel('accuracy'); ax.set_ylim(0, min(1.0, max(0.1, 1.2 * top)))
     budgets = sorted({float(r['train_samples']) for r in rows})
     ax.set_xticks(budgets, [f'{b:g}' for b in budgets])

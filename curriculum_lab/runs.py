@@ -23,7 +23,8 @@ __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook',
            'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'ci_text',
            'final_models_markdown', 'markdown_table', 'results_markdown', 'search_rows', 'search_markdown',
            'trace_stats', 'evaluations_of', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm',
-           'answers_by_problem', 'paired_rows', 'paired_markdown', 'main']
+           'answers_by_problem', 'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows',
+           'seed_paired_rows', 'seed_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -33,6 +34,8 @@ class RunSpec:
     notebook: Path
     parameters: dict
     needs: list[str] = field(default_factory=list)
+    arm: str = ''                 # the run's name in the spec (its name without `seed_<s>/` when it repeats per seed)
+    seed: int | None = None       # the seed of a repeat (None: the spec has no `seeds`, or the run is shared by every seed)
 
 def notebook_parameters(nb: str | Path) -> dict[str, str]:
     "The parameters of a notebook as papermill reads its `parameters` cell: name -> declared type."
@@ -54,12 +57,18 @@ def find_notebook(name: str) -> Path:
 
 _RUN_REF = re.compile(r'\$\{run:([A-Za-z_][A-Za-z0-9_]*)\}')
 
+def _seed_list(v, where: str) -> list[int]:
+    if not isinstance(v, list) or not v or any(not isinstance(x, int) or isinstance(x, bool) for x in v) or len(set(v)) < len(v):
+        raise LabError(f'{where}: seeds must be a non-empty list of distinct integers, got {v!r}')
+    return v
+
 def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML path, or a mapping
                     output_dir: str | Path | None = None, # default: the spec's output_dir
                     variables: dict | None = None,     # values for the spec's vars (--var NAME=VALUE)
                     smoke: bool = False,               # apply the spec's smoke section (tiny model, minimal sizes)
+                    seeds: Sequence[int] | None = None, # repeat every run once per seed (--seeds; None: the spec's `seeds`)
                    ) -> tuple[dict, list[RunSpec]]:
-    "Read and validate a spec, expand `foreach`, fill `${...}`, and check every run's parameters against its notebook."
+    "Read and validate a spec, expand `foreach` and `seeds`, fill `${...}`, and check every run's parameters against its notebook."
     if isinstance(spec, dict): raw, src = copy.deepcopy(spec), '<dict>'
     else:
         path = find_config(spec, 'specs')
@@ -70,38 +79,51 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
     given = {**(sp.smoke.vars if smoke else {}), **(variables or {})}
     values = {k: given[k] if k in given else substitute(v, {}, f'{src}: vars.{k}', hint=f'pass --var {k}=VALUE')
               for k, v in sp.vars.items()}
+    if seeds is not None: seeds = _seed_list(list(seeds), '--seeds')
+    elif smoke and sp.smoke.seeds is not None: seeds = _seed_list(sp.smoke.seeds, f'{src}: smoke.seeds')
+    elif sp.seeds is not None: seeds = _seed_list(substitute(sp.seeds, values, f'{src}: seeds'), f'{src}: seeds')
     name = sp.name or Path(src).stem
     out = Path(output_dir or sp.output_dir or Path('papermill_runs')/'out'/name).expanduser().resolve()   # relative to the cwd
-    runs, dirs = [], {}
-    for i, r in enumerate(sp.runs):
-        where = f'{src}: runs[{i}]'
-        nb = find_notebook(r.notebook)
-        declared = notebook_parameters(nb)
-        fe = substitute(r.foreach, values, f'{where}.foreach')
-        for k, v in fe.items():
-            if not isinstance(v, list) or not v: raise LabError(f'{where}: foreach {k!r} must be a non-empty list, got {v!r}')
-        for combo in [dict(zip(fe, vs)) for vs in itertools.product(*fe.values())] if fe else [{}]:
-            vals = {**values, **combo}
-            rname = str(substitute(r.name, vals, f'{where}.name'))
-            if rname in dirs: raise LabError(f'{where}: run name {rname!r} is used twice (add the foreach variable to the name)')
-            w = f'{src}: run {rname!r}'
-            needs = [str(substitute(x, vals, f'{w}.needs')) for x in r.needs]
-            for n in needs:
-                if n not in dirs: raise LabError(f'{w}: needs {n!r}, which is not an earlier run (have {sorted(dirs)})')
-            for n in _RUN_REF.findall(json.dumps(r.parameters)):
-                if n in dirs and n not in needs: raise LabError(f'{w}: uses ${{run:{n}}} but does not list {n!r} in needs')
-            params = {k: substitute(v, vals, f'{src}: defaults.{k}') for k, v in sp.defaults.items() if k in declared}
-            params.update(substitute(r.parameters, vals, f'{w}.parameters', runs={n: str(dirs[n]) for n in dirs}))
-            if smoke: params.update({k: substitute(v, vals, f'{src}: smoke.parameters.{k}') for k, v in sp.smoke.parameters.items() if k in declared})
-            bad = sorted(set(params) - set(declared))
-            if bad: raise LabError(f'{w}: unknown parameter(s) {bad} for {nb.name}; it accepts {sorted(declared)}')
-            try: notebook_params({'__annotations__': declared, **params})        # the declared types, as the notebook checks them
-            except LabError as e: raise LabError(f'{w} ({nb.name}): {e}') from None
-            dirs[rname] = out/rname
-            if 'output_dir' in declared: params['output_dir'] = str(out/rname)
-            runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, needs))
+    runs, dirs, shared = [], {}, {}      # dirs: run name -> folder; shared: spec name -> run name of the runs every seed shares
+    for s_i, seed in enumerate(seeds or [None]):
+        scope = dict(shared)             # the spec's names as this seed's runs see them -> run names
+        for i, r in enumerate(sp.runs):
+            if not r.repeat and s_i: continue
+            where = f'{src}: runs[{i}]'
+            nb = find_notebook(r.notebook)
+            declared = notebook_parameters(nb)
+            fe = substitute(r.foreach, values, f'{where}.foreach')
+            for k, v in fe.items():
+                if not isinstance(v, list) or not v: raise LabError(f'{where}: foreach {k!r} must be a non-empty list, got {v!r}')
+            for combo in [dict(zip(fe, vs)) for vs in itertools.product(*fe.values())] if fe else [{}]:
+                vals = {**values, **combo}
+                arm = str(substitute(r.name, vals, f'{where}.name'))
+                rname = f'seed_{seed}/{arm}' if seeds and len(seeds) > 1 and r.repeat else arm
+                if arm in scope: raise LabError(f'{where}: run name {arm!r} is used twice (add the foreach variable to the name)')
+                w = f'{src}: run {arm!r}'
+                needs = [str(substitute(x, vals, f'{w}.needs')) for x in r.needs]
+                for n in needs:
+                    if n not in scope: raise LabError(f'{w}: needs {n!r}, which is not an earlier run (have {sorted(scope)})')
+                    if not r.repeat and scope[n] != n:
+                        raise LabError(f'{w}: repeat: false, but it needs {n!r}, which runs once per seed: repeat it too, or share {n!r}')
+                for n in _RUN_REF.findall(json.dumps(r.parameters)):
+                    if n in scope and n not in needs: raise LabError(f'{w}: uses ${{run:{n}}} but does not list {n!r} in needs')
+                params = {k: substitute(v, vals, f'{src}: defaults.{k}') for k, v in sp.defaults.items() if k in declared}
+                params.update(substitute(r.parameters, vals, f'{w}.parameters', runs={n: str(dirs[scope[n]]) for n in scope}))
+                if smoke: params.update({k: substitute(v, vals, f'{src}: smoke.parameters.{k}') for k, v in sp.smoke.parameters.items() if k in declared})
+                if seeds and r.repeat and 'seed' in declared: params['seed'] = seed     # the repeat's seed: data, initialization, sampling
+                bad = sorted(set(params) - set(declared))
+                if bad: raise LabError(f'{w}: unknown parameter(s) {bad} for {nb.name}; it accepts {sorted(declared)}')
+                try: notebook_params({'__annotations__': declared, **params})        # the declared types, as the notebook checks them
+                except LabError as e: raise LabError(f'{w} ({nb.name}): {e}') from None
+                scope[arm] = rname; dirs[rname] = out/rname
+                if not r.repeat: shared[arm] = rname
+                if 'output_dir' in declared: params['output_dir'] = str(out/rname)
+                runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, [scope[n] for n in needs], arm,
+                                    seed if seeds and r.repeat else None))
     return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke,
-            'compare_by': sp.compare_by}, runs
+            'compare_by': sp.compare_by, 'seeds': seeds}, runs
+
 
 # %% ../nbs/70_runs.ipynb #3330f118
 def _show_notebook_output() -> None:
@@ -152,9 +174,10 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     return out_nb
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
-                   only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False) -> dict:
+                   only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False,
+                   seeds: Sequence[int] | None = None) -> dict:
     "Run every run of a spec (skipping completed ones), then aggregate; returns the summary with the results table."
-    info, runs = load_experiment(spec, output_dir, variables, smoke)
+    info, runs = load_experiment(spec, output_dir, variables, smoke, seeds)
     out: Path = info['output_dir']
     if only:
         missing = sorted(set(only) - {r.name for r in runs})
@@ -220,7 +243,8 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
                 if not isinstance(ev, dict) or 'accuracy' not in ev: continue
                 lo, hi = ev.get('accuracy_ci95', [None, None])
                 llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
-                rows.append({'run': f'{r.name}/{label}' if label else r.name, 'method': _method(r.notebook.name), 'evaluation': key,
+                rows.append({'run': f'{r.name}/{label}' if label else r.name, 'arm': r.arm or r.name, 'seed': '' if r.seed is None else r.seed,
+                             'method': _method(r.notebook.name), 'evaluation': key,
                              'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
                              'task': ev.get('task', ''), 'stage': p.get('stage', label),
                              'train_samples': (p.get('train_samples') or train.get('examples', '')) if train else '',
@@ -334,18 +358,18 @@ def trace_stats(runs: Sequence[RunSpec]) -> dict:
             out[r.name] = {k: v for k, v in read_json(f).items() if k not in ('output_file', 'params')}
     return out
 
-def evaluations_of(runs: Sequence[RunSpec], keep: Callable[[dict], bool]) -> list[tuple[str, Path, dict]]:
-    "(label, model folder, metrics) of every evaluation `keep` accepts, of every model a run evaluated; the label is `run[/model][ (evaluation)]`."
+def evaluations_of(runs: Sequence[RunSpec], keep: Callable[[dict], bool]) -> list[tuple[str, Path, str, dict]]:
+    "(label, model folder, evaluation key, metrics) of every evaluation `keep` accepts, of every model a run evaluated; the label is `run[/model][ (evaluation)]`."
     out = []
     for r in runs:
         for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
             evs = {k: v for k, v in (RunDir(d, create=False).read_metrics() if d.exists() else {}).items() if isinstance(v, dict) and keep(v)}
-            out += [('/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else ''), d, ev) for key, ev in evs.items()]
+            out += [('/'.join(x for x in (r.name, label) if x) + (f' ({key})' if len(evs) > 1 else ''), d, key, ev) for key, ev in evs.items()]
     return out
 
 def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
     "Label -> accuracy by `by` (group value -> accuracy, 95 % CI, n) for every evaluation of every model a run evaluated that has it."
-    return {name: ev[f'accuracy_by_{by}'] for name, _, ev in evaluations_of(runs, lambda ev: f'accuracy_by_{by}' in ev)}
+    return {name: ev[f'accuracy_by_{by}'] for name, _, _, ev in evaluations_of(runs, lambda ev: f'accuracy_by_{by}' in ev)}
 
 def group_markdown(series: dict[str, dict], by: str) -> str:
     "A table of `group_series`: one row per model, one column per group value (accuracy [95 % CI])."
@@ -369,6 +393,11 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     if paired:
         write_csv(out/'paired.csv', paired)
         md += '\n## Paired comparisons (same problems, exact McNemar)\n\n' + paired_markdown(paired)
+    over, over_paired = (seed_rows(runs), seed_paired_rows(runs)) if len(info.get('seeds') or []) > 1 else ([], [])
+    if over:          # repeats: each run's mean over seeds, and the pairs per seed and pooled (defined below)
+        write_csv(out/'seeds.csv', over)
+        if over_paired: write_csv(out/'seeds_paired.csv', [{k: v if not isinstance(v, list) else ' '.join(f'{p:.3g}' for p in v) for k, v in r.items()} for r in over_paired])
+        md += f"\n## Over seeds {info['seeds']}\n\n" + seed_markdown(over, over_paired)
     if finals:
         write_csv(out/'final_models.csv', finals)
         md += '\n## Final models\n\n' + final_models_markdown(finals)
@@ -398,14 +427,21 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '' and x['stage'] != 'prep']
     if len({x['train_samples'] for x in budget}) > 1:     # the start model and the prep run: reference lines, not budget points
         refs = [x for x in rows if x not in budget and x['task'] in {b['task'] for b in budget} and (x['stage'] in ('prep', 'base'))]
-        plot_budget(budget, out/'plots'/'budget.png', references=refs); plots.append(str(out/'plots'/'budget.png'))
+        spread = []
+        if over:      # repeats: each point the mean over seeds with its interval, each seed's value a dot beside it
+            means = {r['arm']: r for r in over}
+            mean_of = lambda x: {**x, 'run': x['arm'], 'accuracy': means[x['arm']]['strict'], 'ci_low': means[x['arm']]['strict_ci_low'],
+                                 'ci_high': means[x['arm']]['strict_ci_high']} if x['arm'] in means else x
+            spread, budget = budget, list({x['arm']: mean_of(x) for x in budget}.values())
+            refs = list({x['arm']: mean_of(x) for x in refs}.values())
+        plot_budget(budget, out/'plots'/'budget.png', references=refs, spread=spread); plots.append(str(out/'plots'/'budget.png'))
     grouped = dict.fromkeys(k.split(':')[0] for f in finals for k in f if ':' in k)
     for e in grouped:      # per evaluation with groups (seed 003's probe categories): one bar per condition and group
         p = out/'plots'/f'{e}_by_group.png'
         plot_probes({f['run']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
                     title=f'{e}: final models by group'); plots.append(str(p))
     return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'searches': searches,
-            'by_group': groups, 'paired': paired,
+            'by_group': groups, 'paired': paired, 'seeds': over, 'seeds_paired': over_paired,
             'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
 
 
@@ -429,19 +465,23 @@ def answers_by_problem(csv: str | Path) -> dict[str, tuple[int, int]]:
         if r.get('sample', '0') == '0': out.setdefault(r['prompt'], (int(float(r['correct'])), int(float(r['correct_lenient']))))   # written as 1.0 / 0.0
     return out
 
+_greedy = lambda ev: ev.get('csv') and ev.get('samples_per_prompt', 1) == 1    # one answer per problem, in a debug CSV
+
 def paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
-    "Every pair of evaluations on the same problems: accuracies, discordant counts and exact McNemar p (strict and lenient), Holm-adjusted within each set."
+    "Every pair of evaluations on the same problems (with `seeds`: of the same seed): accuracies, discordant counts and exact McNemar p (strict and lenient), Holm-adjusted within each set."
     sets: dict[frozenset, list] = {}
-    for name, d, ev in evaluations_of(runs, lambda ev: ev.get('csv') and ev.get('samples_per_prompt', 1) == 1):
-        if (csv := d/'debug'/Path(ev['csv']).name).exists():
-            ans = answers_by_problem(csv); sets.setdefault(frozenset(ans), []).append((name, ans))
+    for r in runs:
+        for name, d, _, ev in evaluations_of([r], _greedy):
+            if (csv := d/'debug'/Path(ev['csv']).name).exists():
+                ans = answers_by_problem(csv); sets.setdefault(frozenset(ans), []).append((name, r.seed, ans))
     rows = []
     for s, (problems, evs) in enumerate(x for x in sets.items() if len(x[1]) > 1):
         block = []
-        for (na, a), (nb, b) in itertools.combinations(evs, 2):
+        for (na, sa, a), (nb, sb, b) in itertools.combinations(evs, 2):
+            if None not in (sa, sb) and sa != sb: continue      # repeats: models of different seeds are not paired
             row = {'set': s + 1, 'a': na, 'b': nb, 'problems': len(problems)}
             for j, kind in enumerate(('strict', 'lenient')):
-                a_only = sum(a[p][j] and not b[p][j] for p in problems); b_only = sum(b[p][j] and not a[p][j] for p in problems)
+                a_only, b_only = _discordant(a, b, j)
                 row.update({f'{kind}_a': sum(a[p][j] for p in problems) / len(problems), f'{kind}_b': sum(b[p][j] for p in problems) / len(problems),
                             f'{kind}_a_only': a_only, f'{kind}_b_only': b_only, f'{kind}_p': mcnemar_p(a_only, b_only)})
             block.append(row)
@@ -449,6 +489,10 @@ def paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
             for row, q in zip(block, holm([r[f'{kind}_p'] for r in block])): row[f'{kind}_p_holm'] = q
         rows += block
     return rows
+
+def _discordant(a: dict, b: dict, j: int) -> tuple[int, int]:
+    "Problems only `a` gets right, only `b` gets right (j: 0 strict, 1 lenient), of two `answers_by_problem` on the same problems."
+    return sum(a[p][j] and not b[p][j] for p in a), sum(b[p][j] and not a[p][j] for p in a)
 
 def paired_markdown(rows: Sequence[dict]) -> str:
     "The paired comparisons as Markdown: per pair, both accuracies, the discordant counts and exact McNemar p (Holm-adjusted)."
@@ -458,6 +502,82 @@ def paired_markdown(rows: Sequence[dict]) -> str:
         [[r['set'], r['a'], r['b'], r['problems'], f"{r['strict_a']:.3f} vs {r['strict_b']:.3f}", f"{r['strict_a_only']} / {r['strict_b_only']}",
           f"{f(r['strict_p'])} ({f(r['strict_p_holm'])})", f"{r['lenient_a']:.3f} vs {r['lenient_b']:.3f}",
           f"{f(r['lenient_p'])} ({f(r['lenient_p_holm'])})"] for r in rows])
+
+# %% ../nbs/70_runs.ipynb #86a2dd22
+def seed_interval(answers: Sequence[Sequence[int]], # per seed, 1/0 per test problem
+                  shared: bool,      # True: every seed answered the same problems (in the same order); False: each its own
+                  draws: int = 4000, seed: int = 0,
+                 ) -> tuple[float, float, float]:
+    "Mean accuracy over seeds and its 95 % percentile-bootstrap interval, resampling seeds and test problems (crossed: one problem draw for every seed when they share the problems; nested: each seed's own)."
+    import numpy as np
+    rng, S = np.random.default_rng(seed), len(answers)
+    if shared:
+        A = np.asarray(answers, dtype=np.float32)
+        per_seed = A[:, rng.integers(0, A.shape[1], (draws, A.shape[1]))].mean(-1)       # seeds x draws
+    else: per_seed = np.stack([np.asarray(a, dtype=np.float32)[rng.integers(0, len(a), (draws, len(a)))].mean(-1) for a in answers])
+    stats = per_seed[rng.integers(0, S, (draws, S)), np.arange(draws)[:, None]].mean(1)
+    lo, hi = np.percentile(stats, [2.5, 97.5])
+    return float(np.mean([np.mean(a) for a in answers])), float(lo), float(hi)
+
+def seed_evaluations(runs: Sequence[RunSpec]) -> dict[str, dict[int, dict]]:
+    "Label without the seed -> seed -> `answers_by_problem` of every greedy evaluation of a run repeated over seeds."
+    out = {}
+    for r in runs:
+        if r.seed is None: continue
+        for name, d, _, ev in evaluations_of([r], _greedy):
+            if (csv := d/'debug'/Path(ev['csv']).name).exists():
+                out.setdefault(name.removeprefix(f'seed_{r.seed}/'), {})[r.seed] = answers_by_problem(csv)
+    return out
+
+def seed_rows(runs: Sequence[RunSpec]) -> list[dict]:
+    "One row per evaluation repeated over seeds: strict and lenient accuracy, mean over seeds with a 95 % interval over seeds and problems (`seed_interval`), and each seed's accuracy."
+    rows = []
+    for label, per in seed_evaluations(runs).items():
+        seeds = sorted(per)
+        shared = len({frozenset(per[s]) for s in seeds}) == 1
+        order = sorted(per[seeds[0]])
+        row = {'arm': label, 'seeds': len(seeds), 'problems': len(per[seeds[0]]), 'shared_problems': shared}
+        for j, kind in enumerate(('strict', 'lenient')):
+            ans = [[per[s][p][j] for p in order] for s in seeds] if shared else [[v[j] for v in per[s].values()] for s in seeds]
+            m, lo, hi = seed_interval(ans, shared)
+            row.update({f'{kind}': m, f'{kind}_ci_low': lo, f'{kind}_ci_high': hi,
+                        f'{kind}_per_seed': ' / '.join(f'{sum(a) / len(a):.3f}' for a in ans)})
+        rows.append(row)
+    return rows
+
+def seed_paired_rows(runs: Sequence[RunSpec]) -> list[dict]:
+    "Every pair of evaluations repeated over seeds, on the same problems within each seed: exact McNemar per seed and pooled (discordant pairs summed over seeds), Holm-adjusted over the pairs."
+    evs, rows = seed_evaluations(runs), []
+    for a, b in itertools.combinations(evs, 2):
+        common = [s for s in sorted(evs[a]) if s in evs[b] and evs[a][s].keys() == evs[b][s].keys()]
+        if len(common) < 2: continue
+        row = {'a': a, 'b': b, 'seeds': len(common)}
+        for j, kind in enumerate(('strict', 'lenient')):
+            counts = [_discordant(evs[a][s], evs[b][s], j) for s in common]
+            acc = lambda x: sum(sum(v[j] for v in evs[x][s].values()) / len(evs[x][s]) for s in common) / len(common)
+            row.update({f'{kind}_a': acc(a), f'{kind}_b': acc(b), f'{kind}_a_only': sum(c[0] for c in counts),
+                        f'{kind}_b_only': sum(c[1] for c in counts), f'{kind}_p_per_seed': [mcnemar_p(*c) for c in counts],
+                        f'{kind}_p': mcnemar_p(sum(c[0] for c in counts), sum(c[1] for c in counts))})
+        rows.append(row)
+    for kind in ('strict', 'lenient'):
+        for row, q in zip(rows, holm([r[f'{kind}_p'] for r in rows])): row[f'{kind}_p_holm'] = q
+    return rows
+
+def seed_markdown(rows: Sequence[dict], paired: Sequence[dict]) -> str:
+    "The repeats as Markdown: each evaluation's mean over seeds [95 % CI over seeds and problems] and per-seed values; then the pairs, per seed and pooled."
+    f = lambda p: f'{p:.2g}'
+    md = markdown_table(['run', 'seeds', 'problems per seed', 'strict mean [95% CI]', 'strict per seed', 'lenient mean [95% CI]', 'lenient per seed'],
+                        [[r['arm'], r['seeds'], r['problems'] if r['shared_problems'] else f"{r['problems']} (each seed its own)",
+                          ci_text(r['strict'], r['strict_ci_low'], r['strict_ci_high']), r['strict_per_seed'],
+                          ci_text(r['lenient'], r['lenient_ci_low'], r['lenient_ci_high']), r['lenient_per_seed']] for r in rows])
+    if paired:
+        md += '\n' + markdown_table(
+            ['A', 'B', 'seeds', 'strict A vs B (mean)', 'only A / only B right (all seeds)', 'McNemar p per seed', 'pooled p (Holm)', 'lenient pooled p (Holm)'],
+            [[r['a'], r['b'], r['seeds'], f"{r['strict_a']:.3f} vs {r['strict_b']:.3f}", f"{r['strict_a_only']} / {r['strict_b_only']}",
+              ', '.join(map(f, r['strict_p_per_seed'])), f"{f(r['strict_p'])} ({f(r['strict_p_holm'])})",
+              f"{f(r['lenient_p'])} ({f(r['lenient_p_holm'])})"] for r in paired])
+    return md
+
 
 # %% ../nbs/70_runs.ipynb #f77b6820
 def main(argv: Sequence[str] | None = None) -> dict:
@@ -469,6 +589,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument('--var', action='append', default=[], metavar='NAME=VALUE', help='override a spec variable')
     ap.add_argument('--only', nargs='*', help='run only these runs (the others must be done already)')
     ap.add_argument('--check', action='store_true', help='validate the spec and every run parameter, run nothing (no torch)')
+    ap.add_argument('--seeds', nargs='+', type=int, metavar='SEED', help="run every run once per seed (default: the spec's seeds)")
     ap.add_argument('--smoke', action='store_true', help="the whole spec on the tiny model with the spec's smoke sizes (needs --output-dir)")
     a = ap.parse_args(argv)
     variables = {}
@@ -478,11 +599,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if a.smoke and not a.output_dir and not a.check: ap.error('--smoke needs --output-dir (keep smoke runs apart from real ones)')
     try:
         if a.check:
-            info, runs = load_experiment(a.spec, a.output_dir, variables, a.smoke)
+            info, runs = load_experiment(a.spec, a.output_dir, variables, a.smoke, a.seeds)
             print(f"{info['name']}: {len(runs)} runs checked ({info['source']}{', smoke sizes' if a.smoke else ''}), output in {info['output_dir']}")
-            for r in runs: print(f"  {r.name:<16} {r.notebook.name:<18} {json.dumps({k: v for k, v in r.parameters.items() if k != 'output_dir'})}")
+            w = max(16, *(len(r.name) + 1 for r in runs))
+            for r in runs: print(f"  {r.name:<{w}} {r.notebook.name:<18} {json.dumps({k: v for k, v in r.parameters.items() if k != 'output_dir'})}")
             return {'name': info['name'], 'runs': [r.name for r in runs]}
-        s = run_experiment(a.spec, a.output_dir, variables, a.only, smoke=a.smoke)
+        s = run_experiment(a.spec, a.output_dir, variables, a.only, smoke=a.smoke, seeds=a.seeds)
     except LabError as e:
         print(f'error: {e}', file=sys.stderr); raise SystemExit(2)
     print(f"\n{s['name']}: {len(s['results'])} evaluations in {s['seconds']:.0f} s\n\n{s['markdown']}")

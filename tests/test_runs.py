@@ -72,6 +72,31 @@ def test_dead_kernel_names_memory(tmp_path):
     assert read_json(tmp_path/'exp'/'state.json')['k']['status'] == 'failed'
 
 SHIPPED = sorted(p.stem for p in (ROOT/'papermill_runs').glob('*.yaml'))
+def test_repeats_over_seeds(tmp_path):
+    "seeds: every run once per seed in seed_<s>/ with that seed; the table over seeds and the paired tests per seed and pooled."
+    two = _spec()     # the start model and the SFT run's own evaluation: the same 4 test problems within a seed
+    base = {'name': 'base', 'notebook': '50_eval', 'parameters': {'model_path': 'tiny', 'eval_samples': 4, 'max_new_tokens': 8, 'stage': 'base'}}
+    spec = {**two, 'runs': [base, two['runs'][0]], 'seeds': [0, 1]}
+    out = tmp_path/'rep'
+    s = run_experiment(spec, out, progress=False)
+    for seed in (0, 1):
+        assert read_json(out/f'seed_{seed}'/'sft'/'run.json')['params']['seed'] == seed
+        assert read_json(out/f'seed_{seed}'/'base'/'run.json')['params']['seed'] == seed
+    assert {(r['arm'], r['seed']) for r in s['results']} == {(a, x) for a in ('base', 'sft') for x in (0, 1)}
+    assert {r['arm']: r['seeds'] for r in s['seeds']} == {'base': 2, 'sft': 2}
+    assert {(p['a'], p['b']) for p in s['paired']} == {('seed_0/base', 'seed_0/sft'), ('seed_1/base', 'seed_1/sft')}   # within a seed
+    (pr,) = s['seeds_paired']
+    assert (pr['a'], pr['b'], pr['seeds'], len(pr['strict_p_per_seed'])) == ('base', 'sft', 2, 2)
+    assert '## Over seeds [0, 1]' in (out/'results.md').read_text() and (out/'seeds.csv').exists() and (out/'seeds_paired.csv').exists()
+    # repeat: false runs once for every seed, references point to the same seed's runs, and a shared run cannot need one that repeats
+    spec = {**two, 'runs': [{**base, 'repeat': False}, *two['runs']]}
+    info, runs = load_experiment(spec, out, seeds=[3, 4])
+    assert [r.name for r in runs] == ['base', 'seed_3/sft', 'seed_3/eval', 'seed_4/sft', 'seed_4/eval']
+    assert runs[2].parameters['model_path'] == str(out/'seed_3'/'sft') and runs[2].needs == ['seed_3/sft'] and runs[2].parameters['seed'] == 3
+    spec['runs'][2]['repeat'] = False
+    with pytest.raises(LabError, match="repeat: false, but it needs 'sft', which runs once per seed"): load_experiment(spec, out, seeds=[3, 4])
+    with pytest.raises(LabError, match='seeds must be a non-empty list of distinct integers'): load_experiment(spec, out, seeds=[1, 1])
+
 GSM = ROOT.parent/'shared'/'data'/'gsm8k'
 
 def test_shipped_specs_load(monkeypatch, tmp_path):
