@@ -77,8 +77,6 @@ def test_bad_curriculum_is_an_error_before_training(tmp_path):
     p.write_text('stages:\n  facts:\n    data: {task: arithmetic, n: 8\n')
     with pytest.raises(LabError, match='malformed YAML at line'):
         load_curriculum(p)
-    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['conditon'\]"):
-        _run_nb(tmp_path, conditon='mul_tokens')
     with pytest.raises(LabError, match="unknown condition 'mul'"):
         run_curriculum(_yaml(tmp_path, ['facts']), condition='mul', output_dir=tmp_path/'o2')
 

@@ -42,10 +42,6 @@ def test_seed001_environment_variables(tmp_path, monkeypatch):
                         progress_bar=False, kernel_name='python3', cwd=str(tmp_path))
     _check_run_dir(tmp_path/'outputs'/'base_eval', 'base', 5)
 
-def test_unknown_parameter_is_an_error(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['eval_sample'\]"):
-        _run(tmp_path, eval_sample=8)
-
 def test_embedded_model_on_arithmetic(tmp_path):
     "The issue's command: the embedded model, arithmetic, 64 examples."
     out = _run(tmp_path, model_path='smollm2-135m-instruct', task='arithmetic', eval_samples=64, batch_size=32)

@@ -41,11 +41,6 @@ def test_notebook_on_tiny(tmp_path, caplog):
     assert m['train']['steps'] == 2 and m['grpo']['n'] == 4
     assert len(list((out/'debug').glob(f'grpo_{run["run_id"]}.csv'))) == 1
 
-def test_unknown_parameter_is_an_error(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['num_generation'\]"):
-        pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters={'num_generation': 8}, progress_bar=False,
-                            kernel_name='python3', cwd=str(ROOT/'nbs'))
-
 def test_env_sizes_kl_and_bad_values(tmp_path, monkeypatch):
     monkeypatch.setenv('TRAIN_SAMPLES', '6'); monkeypatch.setenv('NUM_GENERATIONS', '2'); monkeypatch.setenv('EVAL_SAMPLES', '2')
     r = train_grpo('tiny', 'arithmetic', format='gsm', task_config={'tier': [1]}, beta=0.04, prompts_per_step=2, output_dir=tmp_path/'g',

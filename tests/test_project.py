@@ -115,6 +115,24 @@ def _param_notebook(path):
     nbformat.write(nb, path)
     return path
 
+STAGES = ('16_datasets', '30_sft', '31_curriculum', '40_grpo', '45_rft', '46_arc_search', '50_eval')
+
+def test_every_stage_notebook_refuses_an_unknown_parameter(tmp_path, monkeypatch):
+    "Each stage notebook's cells up to its parameter check, run as papermill runs them with a misspelled -p (one process for all)."
+    import json as _json
+    from curriculum_lab.core import LabError
+    monkeypatch.chdir(tmp_path)
+    found = sorted(p.stem for p in (ROOT/'nbs').glob('[0-9]*.ipynb') if '"parameters"' in p.read_text())
+    assert found == sorted(STAGES), found      # a new stage notebook joins this test
+    for name in STAGES:
+        cells = [c for c in _json.loads((ROOT/'nbs'/f'{name}.ipynb').read_text())['cells'] if c['cell_type'] == 'code']
+        i = next(k for k, c in enumerate(cells) if 'parameters' in c['metadata'].get('tags', []))
+        ns = {'__name__': f'stage_{name}'}
+        for c in cells[:i + 1]: exec(compile(''.join(c['source']), f'{name}.ipynb', 'exec'), ns)
+        exec('trian_samples = 8', ns)                                    # papermill's injected-parameters cell
+        with pytest.raises(LabError, match=r"unknown parameter\(s\) \['trian_samples'\]"):
+            exec(compile(''.join(cells[i + 1]['source']), f'{name}.ipynb', 'exec'), ns)
+
 def test_papermill_parameters_validated(tmp_path):
     nb = _param_notebook(tmp_path/'p.ipynb')
     out = pm.execute_notebook(str(nb), str(tmp_path/'ok.ipynb'), parameters={'train_samples': 512},

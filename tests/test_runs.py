@@ -151,7 +151,19 @@ def test_check_after_a_normal_install_imports_no_torch(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'demo: 5 runs checked' in r.stdout and 'heavy []' in r.stdout, r.stdout
 
-@pytest.mark.parametrize('spec', SHIPPED)
+# a spec that only changes another's variables is smoked through the other: the same runs, notebooks and parameters
+SMOKED_AS = {'seed003_cpu': 'seed003'}
+
+def test_specs_smoked_through_another_differ_only_in_variables(monkeypatch):
+    "seed003_cpu is seed003 with another curriculum file (validated in 31_curriculum): its smoke would repeat seed003's."
+    monkeypatch.setenv('GSM8K_PATH', str(GSM))
+    for spec, other in SMOKED_AS.items():
+        (_, a), (_, b) = load_experiment(spec, smoke=True), load_experiment(other, smoke=True)
+        assert [(r.name, r.notebook, r.needs) for r in a] == [(r.name, r.notebook, r.needs) for r in b]
+        for ra, rb in zip(a, b):     # the same parameters but the output folder and the curriculum file
+            assert {k for k in ra.parameters.keys() | rb.parameters.keys() if ra.parameters.get(k) != rb.parameters.get(k)} <= {'output_dir', 'config'}
+
+@pytest.mark.parametrize('spec', [s for s in SHIPPED if s not in SMOKED_AS])
 def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
     "--smoke: the whole spec end to end on tiny, with its table and plots, and no false papermill warnings in the log."
     if '${GSM8K_PATH}' in (ROOT/'papermill_runs'/f'{spec}.yaml').read_text() and not (GSM/'train.jsonl').exists():

@@ -36,11 +36,6 @@ def test_notebook_on_tiny(tmp_path):
     model, tok = load_model(out)                                            # the run directory loads as a model
     assert model.lab_info['base_model'] == 'tiny'
 
-def test_unknown_parameter_is_an_error(tmp_path):
-    with pytest.raises(pm.PapermillExecutionError, match=r"unknown parameter\(s\) \['train_sample'\]"):
-        pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters={'train_sample': 8}, progress_bar=False,
-                            kernel_name='python3', cwd=str(ROOT/'nbs'))
-
 def test_prep_then_full_with_env_sizes(tmp_path, monkeypatch):
     "Seed 001: prep on PREP_TRAIN_SAMPLES, then full from the prep run on TRAIN_SAMPLES; OUTPUT_DIR is the root."
     monkeypatch.setenv('OUTPUT_DIR', str(tmp_path))
