@@ -19,7 +19,7 @@ from .core import LabError, get_logger, notebook_params, read_json, read_train_l
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
-from .sft import read_data_file
+from .tasks import read_data_file
 from .rewards import DEFAULT_REWARDS, combine_rewards, reward_setup, total_reward
 from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
@@ -215,7 +215,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                task_config: dict | None = None,    # task configuration when `task` is a name
                format: str | None = None,          # output format when `task` is a name
                stage: str = 'grpo',
-               data_file: str | Path | None = None, # prompts from a dataset the lab wrote (`sft.read_data_file`); its task is the run's
+               data_file: str | Path | None = None, # prompts from a dataset the lab wrote (`tasks.read_data_file`); its task is the run's
                train_samples: int | None = None,   # None: $TRAIN_SAMPLES, else 64
                skip_samples: int = 0,              # leave out the first k problems of the seeded order (an earlier stage's, e.g. prep's)
                num_generations: int | None = None, # None: $NUM_GENERATIONS, else 4

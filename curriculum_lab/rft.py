@@ -16,11 +16,11 @@ from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params
                                  now_iso, read_json, start_run, write_json, write_text)
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model, resolve_precision
-from .tasks import SIDECAR, Task, get_task, task_from_row
+from .tasks import SIDECAR, Task, get_task, read_data_file, task_from_row
 from .rewards import reward_setup, total_reward
 from .evaluation import evaluate, pass_at_k
 from .training import EVAL_SAMPLES, call_args, dataset_sha256, default_output_dir, resolve_count
-from .sft import read_data_file, read_traces, train_sft
+from .sft import train_sft
 
 log = get_logger('curriculum_lab.rft')
 

@@ -18,7 +18,7 @@ from trl import SFTConfig, SFTTrainer
 
 from .core import LabError, RunDir, get_device, get_logger, notebook_params, read_json, read_train_log
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune, resolve_precision
-from .tasks import SIDECAR, Task, get_task, inject_mul_tokens, load_task_dataset, task_from_row
+from .tasks import Task, get_task, read_data_file, read_traces
 from .evaluation import evaluate
 from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
@@ -27,8 +27,8 @@ from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, datase
 log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
-__all__ = ['log', 'SFT_DEFAULTS', 'RETURN_MEMORY_TOKENS', 'returns_memory', 'task_examples', 'read_traces', 'trace_examples',
-           'read_data_file', 'file_examples', 'completion_loss', 'LabSFTTrainer', 'train_sft']
+__all__ = ['log', 'SFT_DEFAULTS', 'RETURN_MEMORY_TOKENS', 'returns_memory', 'task_examples', 'trace_examples', 'file_examples',
+           'completion_loss', 'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
@@ -52,63 +52,11 @@ def task_examples(task: Task,      # the task (its format decides the completion
     return Dataset.from_dict({'prompt': ds['prompt'], 'completion': [_completion(task.reference_completion(r)) for r in ds]})
 
 # %% ../nbs/30_sft.ipynb #99803ae2
-def read_traces(path: str | Path, # JSONL file: {"question": ..., "answer": "<reasoning>\n\n#### 42"} per line
-                n: int | None = None, # keep the first n (seed 001's TRAIN_SAMPLES slice)
-               ) -> list[dict]:
-    "Traces as dicts with `question`, `reasoning`, `answer`; raises `LabError` naming the bad line."
-    p = Path(path).expanduser()
-    if not p.is_file(): raise LabError(f'traces file {p} does not exist (expected a JSONL of question/answer pairs)')
-    out = []
-    with open(p, encoding='utf-8') as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: rec = json.loads(line)
-            except json.JSONDecodeError as e: raise LabError(f'{p}, line {i}: not valid JSON ({e.msg})') from None
-            if not isinstance(rec, dict) or not isinstance(rec.get('question'), str) or not isinstance(rec.get('answer'), str):
-                raise LabError(f'{p}, line {i}: expected {{"question": str, "answer": str}}, got keys {sorted(rec) if isinstance(rec, dict) else type(rec).__name__}')
-            if '####' not in rec['answer']:
-                raise LabError(f'{p}, line {i}: the answer has no "#### <final answer>" line')
-            body, final = rec['answer'].rsplit('####', 1)
-            if not final.strip(): raise LabError(f'{p}, line {i}: empty final answer after "####"')
-            out.append({'question': rec['question'], 'reasoning': body.strip(), 'answer': final.strip().replace(',', '')})
-            if n is not None and len(out) >= n: break
-    if not out: raise LabError(f'traces file {p} holds no traces')
-    if n is not None and len(out) < n:
-        log.warning(f'{p} holds {len(out)} traces, fewer than the {n} asked for: training on {len(out)}')
-    return out
-
 def trace_examples(task: Task, path: str | Path, n: int | None = None) -> Dataset:
     "Prompt/completion pairs from a traces file, formatted by `task` (its prompt and output format)."
     return file_examples(*read_data_file(path, task, n=n))
 
 # %% ../nbs/30_sft.ipynb #a099c973
-def read_data_file(path: str | Path,          # a save_task_dataset / rft_data folder, one of its .parquet files, or a traces .jsonl
-                   task: Task | None = None,  # the task of a traces file (its lines name none); a folder's sidecar names its own
-                   split: str = 'train',      # the split of a folder
-                   n: int | None = None,      # the first n rows (None: all)
-                  ) -> tuple[Task, Dataset]:
-    "The rows of a dataset file the lab wrote and the Task that prompts and scores them."
-    p = Path(path).expanduser()
-    if p.suffix == '.jsonl':
-        if task is None: raise LabError(f'{p} is a traces file, whose lines name no task: give the task that prompts and scores them')
-        mul = bool(task.cfg.get('mul_tokens'))
-        rows = [{**task._row({'question': t['question'], 'answer': t['answer'], 'solution': t['reasoning'], **dict.fromkeys(task.meta_columns)}),
-                 'completion': task.format.render(inject_mul_tokens(t['reasoning']) if mul else t['reasoning'], t['answer'])}
-                for t in read_traces(p, n)]
-        return task, Dataset.from_list(rows)
-    folder, split = (p.parent, p.stem) if p.suffix == '.parquet' else (p, split)
-    if not (folder/SIDECAR).exists():
-        raise LabError(f'{p} is not a dataset the lab wrote ({SIDECAR} missing): give a folder written by save_task_dataset '
-                       'or rft_data, one of its .parquet files, or a traces .jsonl')
-    saved = load_task_dataset(folder)
-    if split not in saved: raise LabError(f'{folder} has no {split!r} split (it has {sorted(saved)})')
-    ds = saved[split]
-    if not len(ds): raise LabError(f'{folder}: the {split} split is empty')
-    if n is not None:
-        if n > len(ds): raise LabError(f'{folder} has {len(ds)} {split} rows, {n} were asked for')
-        ds = ds.select(range(n))
-    return task_from_row(ds[0]), ds
-
 def file_examples(task: Task, rows: Dataset) -> Dataset:
     "SFT pairs from a dataset file's rows: its `completion` column where it has one (RFT data, traces), else the task's reference completions."
     comps = rows['completion'] if 'completion' in rows.column_names else [task.reference_completion(r) for r in rows]

@@ -21,7 +21,7 @@ __all__ = ['log', 'WORKING_OUT_TOKENS', 'FORMATS', 'MUL_TOKENS', 'TASKS', 'SIDEC
            'last_json_output', 'last_number', 'OutputFormat', 'WorkingOutFormat', 'HashFormat', 'JSONOutputFormat',
            'ThinkFormat', 'get_format', 'inject_mul_tokens', 'count_mul_tokens', 'register_task', 'list_tasks',
            'get_task', 'task_from_row', 'stable_hash', 'completion_text', 'Task', 'balanced_dataset',
-           'save_task_dataset', 'load_task_dataset']
+           'save_task_dataset', 'load_task_dataset', 'read_traces', 'read_data_file']
 
 # %% ../nbs/10_tasks.ipynb #8faa25b7
 _NUM = re.compile(r'-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+')
@@ -437,3 +437,57 @@ def load_task_dataset(path: str | Path, # folder written by `save_task_dataset`
                            f'expected {n} rows / {meta.get("columns")}; regenerate the dataset')
         out[s] = d
     return DatasetDict(out)
+
+# %% ../nbs/10_tasks.ipynb #981b5b00
+def read_traces(path: str | Path, # JSONL file: {"question": ..., "answer": "<reasoning>\n\n#### 42"} per line
+                n: int | None = None, # keep the first n (seed 001's TRAIN_SAMPLES slice)
+               ) -> list[dict]:
+    "Traces as dicts with `question`, `reasoning`, `answer`; raises `LabError` naming the bad line."
+    p = Path(path).expanduser()
+    if not p.is_file(): raise LabError(f'traces file {p} does not exist (expected a JSONL of question/answer pairs)')
+    out = []
+    with open(p, encoding='utf-8') as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip(): continue
+            try: rec = json.loads(line)
+            except json.JSONDecodeError as e: raise LabError(f'{p}, line {i}: not valid JSON ({e.msg})') from None
+            if not isinstance(rec, dict) or not isinstance(rec.get('question'), str) or not isinstance(rec.get('answer'), str):
+                raise LabError(f'{p}, line {i}: expected {{"question": str, "answer": str}}, got keys {sorted(rec) if isinstance(rec, dict) else type(rec).__name__}')
+            if '####' not in rec['answer']:
+                raise LabError(f'{p}, line {i}: the answer has no "#### <final answer>" line')
+            body, final = rec['answer'].rsplit('####', 1)
+            if not final.strip(): raise LabError(f'{p}, line {i}: empty final answer after "####"')
+            out.append({'question': rec['question'], 'reasoning': body.strip(), 'answer': final.strip().replace(',', '')})
+            if n is not None and len(out) >= n: break
+    if not out: raise LabError(f'traces file {p} holds no traces')
+    if n is not None and len(out) < n:
+        log.warning(f'{p} holds {len(out)} traces, fewer than the {n} asked for: training on {len(out)}')
+    return out
+
+def read_data_file(path: str | Path,          # a save_task_dataset / rft_data folder, one of its .parquet files, or a traces .jsonl
+                   task: Task | None = None,  # the task of a traces file (its lines name none); a folder's sidecar names its own
+                   split: str = 'train',      # the split of a folder
+                   n: int | None = None,      # the first n rows (None: all)
+                  ) -> tuple[Task, Dataset]:
+    "The rows of a dataset file the lab wrote and the Task that prompts and scores them."
+    p = Path(path).expanduser()
+    if p.suffix == '.jsonl':
+        if task is None: raise LabError(f'{p} is a traces file, whose lines name no task: give the task that prompts and scores them')
+        mul = bool(task.cfg.get('mul_tokens'))
+        rows = [{**task._row({'question': t['question'], 'answer': t['answer'], 'solution': t['reasoning'], **dict.fromkeys(task.meta_columns)}),
+                 'completion': task.format.render(inject_mul_tokens(t['reasoning']) if mul else t['reasoning'], t['answer'])}
+                for t in read_traces(p, n)]
+        return task, Dataset.from_list(rows)
+    folder, split = (p.parent, p.stem) if p.suffix == '.parquet' else (p, split)
+    if not (folder/SIDECAR).exists():
+        raise LabError(f'{p} is not a dataset the lab wrote ({SIDECAR} missing): give a folder written by save_task_dataset '
+                       'or rft_data, one of its .parquet files, or a traces .jsonl')
+    saved = load_task_dataset(folder)
+    if split not in saved: raise LabError(f'{folder} has no {split!r} split (it has {sorted(saved)})')
+    ds = saved[split]
+    if not len(ds): raise LabError(f'{folder}: the {split} split is empty')
+    if n is not None:
+        if n > len(ds): raise LabError(f'{folder} has {len(ds)} {split} rows, {n} were asked for')
+        ds = ds.select(range(n))
+    return task_from_row(ds[0]), ds
+
