@@ -9,14 +9,14 @@ import shutil, socket, subprocess, sys, tempfile, time, types, typing, uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 # %% auto #0
 __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir', 'to_jsonable',
            'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything',
            'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id',
            'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint',
-           'param_diff', 'check_same_params', 'notebook_params']
+           'param_diff', 'check_same_params', 'notebook_params', 'ci_text', 'markdown_table']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -425,3 +425,14 @@ def notebook_params(ns: dict, # the notebook's `globals()`
            if k in ns and not _type_ok(ns[k], a)]
     if bad: raise LabError(f'parameter(s) of the wrong type: {", ".join(bad)}')
     return {k: ns[k] for k in declared if k in ns}
+
+# %% ../nbs/00_core.ipynb #cb9b1f7b
+def ci_text(a, lo, hi) -> str:
+    "An accuracy and its 95 % interval as `x [lo, hi]` (3 decimals); empty when there is no value."
+    return '' if a in (None, '') else f'{a:.3f} [{lo:.3f}, {hi:.3f}]'
+
+def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
+    "A Markdown table from a header and rows of cells (already formatted)."
+    return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
+                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
+

@@ -11,7 +11,7 @@ from typing import Any, Sequence, Optional
 import yaml
 from datasets import Dataset, concatenate_datasets
 
-from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_json, read_train_log,
+from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, read_json, read_train_log,
                                  start_run, write_csv, write_json, write_text)
 from .config import Curriculum, EvalSpec, Source, Stage, find_config, read_yaml, substitute, validate
 from .models import EMBEDDED_MODEL, as_lora_spec, load_model, resolve_precision
@@ -175,16 +175,16 @@ def summary_markdown(rows: list[dict], cur: Curriculum) -> str:
     "The summary table as Markdown (accuracy with its 95 % CI per evaluation)."
     f = lambda v, p=3: f'{v:.{p}f}' if isinstance(v, (int, float)) and not isinstance(v, bool) else ('' if v in ('', None) else str(v))
     head = ['model', 'examples', 'final loss'] + [h for ev in cur.eval for h in (f'{ev.name} accuracy [95% CI]', f'{ev.name} lenient [95% CI]', f'{ev.name} answer prop.', f'{ev.name} mul tokens')]
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    body = []
     for r in rows:
         cells = [r['model'], f(r['examples'], 0), f(r['final_loss'])]
         for ev in cur.eval:
-            a, al = r[f'{ev.name}_accuracy'], r[f'{ev.name}_accuracy_lenient']
-            cells += [f'{f(a)} [{f(r[f"{ev.name}_ci_low"])}, {f(r[f"{ev.name}_ci_high"])}]' if a != '' else '',
-                      f'{f(al)} [{f(r[f"{ev.name}_lenient_ci_low"])}, {f(r[f"{ev.name}_lenient_ci_high"])}]' if al != '' else '',
-                      f(r[f'{ev.name}_answer_prop'], 2), f(r[f'{ev.name}_mul_tokens'], 2)]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
+            e = ev.name
+            cells += [ci_text(r[f'{e}_accuracy'], r[f'{e}_ci_low'], r[f'{e}_ci_high']),
+                      ci_text(r[f'{e}_accuracy_lenient'], r[f'{e}_lenient_ci_low'], r[f'{e}_lenient_ci_high']),
+                      f(r[f'{e}_answer_prop'], 2), f(r[f'{e}_mul_tokens'], 2)]
+        body.append(cells)
+    return markdown_table(head, body)
 
 def run_curriculum(config: str | Path | dict | Curriculum, # curriculum name, YAML path, mapping or Curriculum
                    condition: str = 'baseline',  # one of the curriculum's conditions

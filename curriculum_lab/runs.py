@@ -11,8 +11,8 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, get_logger, notebook_params, read_csv, read_json,
-                                 write_csv, write_json, write_text)
+from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, read_csv,
+                                 read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
 
@@ -20,11 +20,11 @@ log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
 __all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
-           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'ci_text',
-           'final_models_markdown', 'markdown_table', 'results_markdown', 'search_rows', 'search_markdown',
-           'trace_stats', 'evaluations_of', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm',
-           'answers_by_problem', 'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows',
-           'seed_paired_rows', 'seed_markdown', 'main']
+           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models',
+           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats',
+           'evaluations_of', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem',
+           'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows',
+           'seed_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -282,10 +282,6 @@ def final_models(runs: Sequence[RunSpec],
         out.append(row)
     return out
 
-def ci_text(a, lo, hi) -> str:
-    "An accuracy and its 95 % interval as `x [lo, hi]` (3 decimals); empty when there is no value."
-    return '' if a in (None, '') else f'{a:.3f} [{lo:.3f}, {hi:.3f}]'
-
 def final_models_markdown(rows: Sequence[dict]) -> str:
     "The final-model comparison as Markdown: one row per condition; per evaluation strict and lenient [95 % CI], each group, mul tokens per response."
     cols = list(dict.fromkeys(k.removesuffix('_accuracy') for r in rows for k in r if k.endswith('_accuracy')))
@@ -295,7 +291,7 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
         else:
             head += [f'{c} strict [95% CI]', f'{c} lenient [95% CI]', f'{c} mul tokens/resp.']; fmt.append((c, 'all'))
     ci = lambda r, a, lo, hi: ci_text(r.get(a), r.get(lo), r.get(hi))
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    body = []
     for r in rows:
         cells = [r['run'], r['condition']]
         for c, kind in fmt:
@@ -303,13 +299,8 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
             if kind:
                 mt = r.get(f'{c}_mul_tokens', '')
                 cells += [ci(r, f'{c}_lenient', f'{c}_lenient_ci_low', f'{c}_lenient_ci_high'), '' if mt in ('', None) else f'{mt:.2f}']
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
-
-def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
-    "A Markdown table from a header and rows of cells (already formatted)."
-    return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
-                     ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
+        body.append(cells)
+    return markdown_table(head, body)
 
 def results_markdown(rows: Sequence[dict]) -> str:
     "The results table as Markdown."
@@ -341,13 +332,10 @@ def search_markdown(rows: Sequence[dict]) -> str:
     head = ['run', 'teacher', 'tasks', 'gen. x children', 'test solved [95% CI]', 'start programs solve', 'train solved',
             'best train reward (start)', 'mean test reward', 'improving revisions', 'executions', 'teacher tokens']
     f = lambda v: '' if v in ('', None) else f'{v:.3f}'
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
-    for r in rows:
-        lines.append(f"| {r['run']} | {Path(str(r['teacher'])).name} | {r['tasks']} | {r['generations']} x {r['children']} | "
-                     f"{ci_text(r['test_solved'], r['ci_low'], r['ci_high'])} | {f(r['start_test_solved'])} | {r['train_solved']:.3f} | "
-                     f"{r['best_train_reward']:.3f} ({r['start_reward']:.3f}) | {r['mean_test_reward']:.3f} | "
-                     f"{r['improving_edges']} / {r['edges']} | {r['executions']} | {r['teacher_tokens']} |")
-    return '\n'.join(lines) + '\n'
+    return markdown_table(head, [[r['run'], Path(str(r['teacher'])).name, r['tasks'], f"{r['generations']} x {r['children']}",
+                                  ci_text(r['test_solved'], r['ci_low'], r['ci_high']), f(r['start_test_solved']), f"{r['train_solved']:.3f}",
+                                  f"{r['best_train_reward']:.3f} ({r['start_reward']:.3f})", f"{r['mean_test_reward']:.3f}",
+                                  f"{r['improving_edges']} / {r['edges']}", r['executions'], r['teacher_tokens']] for r in rows])
 
 def trace_stats(runs: Sequence[RunSpec]) -> dict:
     "Run name -> the stats of the traces it wrote (`rft.generate_traces`' six fields)."
@@ -374,12 +362,10 @@ def group_series(runs: Sequence[RunSpec], by: str) -> dict[str, dict]:
 def group_markdown(series: dict[str, dict], by: str) -> str:
     "A table of `group_series`: one row per model, one column per group value (accuracy [95 % CI])."
     groups = group_order(g for per in series.values() for g in per)
-    lines = ['| run | ' + ' | '.join(f'{by} {g}' for g in groups) + ' |', '|' + '---|' * (len(groups) + 1)]
-    for name, per in series.items():
-        cells = [ci_text(per[g]['accuracy'], *per[g]['ci95']) if g in per else '' for g in groups]
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    table = markdown_table(['run', *(f'{by} {g}' for g in groups)],
+                           [[name, *(ci_text(per[g]['accuracy'], *per[g]['ci95']) if g in per else '' for g in groups)] for name, per in series.items()])
     n = sorted({per[g]['n'] for per in series.values() for g in per})
-    return '\n'.join(lines) + f"\n\nexamples per {by}: {n[0] if len(n) == 1 else f'{n[0]}-{n[-1]}'}\n"
+    return table + f"\nexamples per {by}: {n[0] if len(n) == 1 else f'{n[0]}-{n[-1]}'}\n"
 
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     "Write results.csv / results.md and the plots for an experiment (and, for curricula, the final models side by side); returns the summary."
