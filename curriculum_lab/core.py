@@ -16,7 +16,7 @@ __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'LabError', 'get_logger', 'cache_
            'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything',
            'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id',
            'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint',
-           'param_diff', 'check_same_params', 'notebook_params', 'ci_text', 'markdown_table']
+           'param_diff', 'check_same_params', 'sub_seed', 'notebook_params', 'ci_text', 'markdown_table']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -386,6 +386,14 @@ def check_same_params(old: dict | None,  # parameters recorded by the earlier ru
     if diff:
         keys = '; '.join(f'{k}: {a!r} -> {b!r}' for k, (a, b) in diff.items())
         raise LabError(f'{where} holds a run with other parameters ({keys}): {fix}')
+
+# %% ../nbs/00_core.ipynb #c84d4c38
+def sub_seed(seed: int, *parts: int) -> int:
+    "The seed of one part of a run (a step; a chunk and an attempt): `seed * 1_000_003` plus the parts in base 1,009, so parts below 1,009 never collide."
+    v = 0
+    for p in parts: v = v * 1_009 + p
+    return seed * 1_000_003 + v
+
 
 # %% ../nbs/00_core.ipynb #8b36d669
 _IPY_NAMES = {'In', 'Out', 'get_ipython', 'exit', 'quit', 'open'}

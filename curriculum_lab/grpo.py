@@ -15,7 +15,7 @@ from datasets import Dataset
 from transformers import DynamicCache
 from trl import GRPOConfig, GRPOTrainer
 
-from .core import LabError, get_logger, notebook_params, read_json, read_train_log, running_mean, save_png
+from .core import LabError, get_logger, notebook_params, read_json, read_train_log, running_mean, save_png, sub_seed
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
@@ -84,7 +84,7 @@ class LabRollouts:
     def sample(self, model, tok, cand: list[int], step: int) -> tuple[list[Completion], list[float]]:
         "`k` completions for each dataset row in `cand` (seeded by the step: a resumed run samples the same) and their rewards."
         comps = generate(model, tok, [self.rows[i]['prompt'] for i in cand], n=self.k, max_new_tokens=self.max_new_tokens,
-                         seed=self.seed * 1_000_003 + step, progress=False, precision=self.precision, **self.sampling)
+                         seed=sub_seed(self.seed, step), progress=False, precision=self.precision, **self.sampling)
         return comps, self.rewards([self.rows[cand[c.index]] for c in comps], comps)
 
     def __call__(self, prompts: list, trainer) -> dict:
@@ -95,7 +95,7 @@ class LabRollouts:
         except KeyError: raise LabError('TRL passed a prompt that is not in the data LabRollouts was built with') from None
         step = trainer.state.global_step
         pool = sorted(set(range(len(self.rows))) - set(own))
-        cand = own + random.Random(self.seed * 1_000_003 + step).sample(pool, min(len(pool), round(len(own) * (self.screen - 1))))
+        cand = own + random.Random(sub_seed(self.seed, step)).sample(pool, min(len(pool), round(len(own) * (self.screen - 1))))
         t0 = time.monotonic()
         model = trainer.accelerator.unwrap_model(trainer.model)
         comps, R = self.sample(model, trainer.processing_class, cand, step)

@@ -12,7 +12,7 @@ from typing import Sequence, Optional
 import pyarrow as pa, pyarrow.parquet as pq
 from datasets import Dataset
 
-from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params, get_logger, notebook_params,
+from .core import (LabError, RunDir, atomic_dir, atomic_write, check_same_params, get_logger, notebook_params, sub_seed,
                                  now_iso, read_json, start_run, write_json, write_text)
 from .decoding import Completion, generate
 from .models import EMBEDDED_MODEL, FINAL_MODEL, LoraSpec, load_model, resolve_precision
@@ -143,7 +143,7 @@ def rollout(model,                          # name, path, run directory, or a lo
         for j, i in enumerate(todo):
             ex = ds.select(range(starts[i], min(starts[i] + chunk_prompts, len(ds)))).to_list()
             comps = generate(mdl, tok, [e['prompt'] for e in ex], n=k, max_new_tokens=max_new_tokens, temperature=temperature,
-                             top_p=top_p, top_k=top_k, batch_size=batch_size, seed=seed * 1_000_003 + i, progress=progress, precision=params['precision'],
+                             top_p=top_p, top_k=top_k, batch_size=batch_size, seed=sub_seed(seed, i), progress=progress, precision=params['precision'],
                              desc=f'rollout {i + 1}/{len(starts)}')
             rows = score_rollouts(t, weights, [ex[c.index] for c in comps], comps)
             for r, c in zip(rows, comps): r['index'] = starts[i] + c.index
@@ -358,7 +358,7 @@ def generate_traces(model,                         # name, path, run directory (
             for a in range(1, max_attempts + 1):
                 if not pending: break
                 comps = generate(mdl, tok, [ex[p]['prompt'] for p in pending], max_new_tokens=max_new_tokens, temperature=temperature,
-                                 top_p=top_p, batch_size=batch_size, seed=seed * 1_000_003 + i * 1_009 + a, progress=progress,
+                                 top_p=top_p, batch_size=batch_size, seed=sub_seed(seed, i, a), progress=progress,
                                  precision=params['precision'],
                                  desc=f'traces {i + 1}/{len(starts)}, attempt {a}/{max_attempts}')
                 scores = t.score_many([c.text for c in comps], [ex[p] for p in pending])
