@@ -12,8 +12,7 @@ from matplotlib.figure import Figure
 from .core import LabError, RunDir, read_json, read_train_log, running_mean, save_png
 
 # %% auto #0
-__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_evolution', 'plot_groups', 'plot_probes', 'group_order',
-           'plot_group_lines']
+__all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes', 'group_order', 'plot_group_lines']
 
 # %% ../nbs/60_plots.ipynb #419e790f
 def evaluations(run_dir: str | Path) -> dict[str, dict]:
@@ -74,22 +73,6 @@ def plot_budget(rows: Sequence[dict], path: str | Path | None = None, title: str
     ax.set_title(title); ax.grid(alpha=.3); ax.legend()
     fig.tight_layout()
     return save_png(fig, path)
-
-# %% ../nbs/60_plots.ipynb #d1aae5dd
-def plot_evolution(results: dict[str, dict],   # label -> evolve() result (or its evolution.json)
-                   path: str | Path | None = None):
-    "Mean best reward and share of tasks solved (train) against generation, one line per search."
-    from matplotlib.ticker import MaxNLocator
-    fig = Figure(figsize=(10, 3.6))
-    a, b = fig.subplots(1, 2)
-    for (label, r), m, ls in zip(results.items(), 'osD^v<>p*h', ['-', '--', ':', '-.'] * 3):   # lines that coincide stay visible
-        h = r['history']; n = len(h[0]['best_reward'])
-        a.plot([x['generation'] for x in h], [x['mean_best_reward'] for x in h], marker=m, ls=ls, label=label, alpha=.85)
-        b.plot([x['generation'] for x in h], [x['train_solved'] / n for x in h], marker=m, ls=ls, label=label, alpha=.85)
-    a.set(xlabel='generation', ylabel='mean best reward (train pairs)', ylim=(0, 1.25)); b.set(xlabel='generation', ylabel='tasks solved (train)', ylim=(0, 1.05))
-    for ax in (a, b): ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    a.legend(); fig.tight_layout()
-    return save_png(fig, path, dpi=120)
 
 # %% ../nbs/60_plots.ipynb #8220dff1
 def _group_key(ev: dict, by: str | None) -> str:

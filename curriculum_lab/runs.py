@@ -14,7 +14,7 @@ import yaml
 from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
+from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
@@ -389,6 +389,7 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         md += '\n## Final models\n\n' + final_models_markdown(finals)
     searches, plots, groups = search_rows(runs), [], {}
     if searches:      # seed 002: the program searches side by side, and their rewards against generation in one figure
+        from .arc_search import plot_evolution
         write_csv(out/'searches.csv', searches)
         md += '\n## Searches\n\n' + search_markdown(searches)
         by_name = {r.name: Path(r.parameters['output_dir']) for r in runs}

@@ -163,22 +163,6 @@ def test_specs_smoked_through_another_differ_only_in_variables(monkeypatch):
         for ra, rb in zip(a, b):     # the same parameters but the output folder and the curriculum file
             assert {k for k in ra.parameters.keys() | rb.parameters.keys() if ra.parameters.get(k) != rb.parameters.get(k)} <= {'output_dir', 'config'}
 
-def test_results_of_a_search_spec_need_no_torch(tmp_path):
-    "Aggregating a program search's results (its table row and figure) imports neither torch nor the search's sandbox and datasets."
-    d = tmp_path/'exp'/'search'; d.mkdir(parents=True)
-    hist = [{'generation': g, 'mean_best_reward': 0.2 * g, 'train_solved': g, 'best_reward': [0.1, 0.3]} for g in range(3)]
-    (d/'evolution.json').write_text(json.dumps({'history': hist}))
-    ev = {'teacher': 'mutation', 'n': 2, 'generations': 2, 'children': 2, 'accuracy': 0.5, 'accuracy_ci95': [0.1, 0.9], 'start_test_solved': 0.0,
-          'train_solved': 0.5, 'start_reward': 0.1, 'best_train_reward': 0.4, 'mean_test_reward': 0.3, 'improving_edges': 1, 'edges': 4,
-          'executions': 8, 'teacher_tokens': 0}
-    (d/'metrics.json').write_text(json.dumps({'search': ev}))
-    code = ("import sys, json; from pathlib import Path; from curriculum_lab.runs import RunSpec, aggregate; out = Path(sys.argv[1]); "
-            "s = aggregate({'name': 'x', 'output_dir': out}, [RunSpec('search', Path('46_arc_search.ipynb'), {'output_dir': str(out/'search')})]); "
-            "print(json.dumps([s['searches'][0]['run'], s['plots'], sorted(m for m in ('torch', 'curriculum_lab.arc_search', 'curriculum_lab.sandbox') if m in sys.modules)]))")
-    r = subprocess.run([sys.executable, '-c', code, str(tmp_path/'exp')], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert json.loads(r.stdout.strip().splitlines()[-1]) == ['search', [str(tmp_path/'exp'/'plots'/'evolution.png')], []], r.stdout
-
 @pytest.mark.parametrize('spec', [s for s in SHIPPED if s not in SMOKED_AS])
 def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
     "--smoke: the whole spec end to end on tiny, with its table and plots, and no false papermill warnings in the log."
