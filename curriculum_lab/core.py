@@ -16,7 +16,8 @@ __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'LabError', 'get_logger', 'cache_
            'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything',
            'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id',
            'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint',
-           'param_diff', 'check_same_params', 'sub_seed', 'notebook_params', 'ci_text', 'markdown_table']
+           'param_diff', 'check_same_params', 'sub_seed', 'notebook_params', 'notebook_parameters', 'ci_text',
+           'markdown_table']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -433,6 +434,14 @@ def notebook_params(ns: dict, # the notebook's `globals()`
            if k in ns and not _type_ok(ns[k], a)]
     if bad: raise LabError(f'parameter(s) of the wrong type: {", ".join(bad)}')
     return {k: ns[k] for k in declared if k in ns}
+
+def notebook_parameters(nb: str | Path, defaults: bool = False) -> dict:
+    "The parameters of a notebook as papermill reads its `parameters` cell: name -> declared type (`defaults`: name -> default value)."
+    import ast, papermill as pm
+    found = pm.inspect_notebook(str(nb))
+    if not found: raise LabError(f'{nb} has no cell tagged "parameters" (or none papermill can read): it cannot run as a stage')
+    return {k: ast.literal_eval(v['default']) if defaults else v['inferred_type_name'] for k, v in found.items()}
+
 
 # %% ../nbs/00_core.ipynb #cb9b1f7b
 def ci_text(a, lo, hi) -> str:

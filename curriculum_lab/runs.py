@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, read_csv,
+from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, notebook_parameters, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot_training
@@ -19,12 +19,11 @@ from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'notebook_parameters', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
-           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models',
-           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats',
-           'evaluations_of', 'group_series', 'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem',
-           'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows',
-           'seed_markdown', 'main']
+__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run', 'run_experiment',
+           'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'final_models_markdown',
+           'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'evaluations_of', 'group_series',
+           'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'paired_markdown',
+           'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows', 'seed_markdown', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -36,13 +35,6 @@ class RunSpec:
     needs: list[str] = field(default_factory=list)
     arm: str = ''                 # the run's name in the spec (its name without `seed_<s>/` when it repeats per seed)
     seed: int | None = None       # the seed of a repeat (None: the spec has no `seeds`, or the run is shared by every seed)
-
-def notebook_parameters(nb: str | Path) -> dict[str, str]:
-    "The parameters of a notebook as papermill reads its `parameters` cell: name -> declared type."
-    import papermill as pm
-    found = pm.inspect_notebook(str(nb))
-    if not found: raise LabError(f'{nb} has no cell tagged "parameters" (or none papermill can read): it cannot run as a stage')
-    return {k: v['inferred_type_name'] for k, v in found.items()}
 
 def find_notebook(name: str) -> Path:
     "A stage notebook by path or by name (`30_sft`, or `30` when unique), among the shipped notebooks."

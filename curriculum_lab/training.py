@@ -4,7 +4,7 @@
 
 # %% ../nbs/26_training.ipynb #c0a0df22
 from __future__ import annotations
-import ast, hashlib, inspect, json, os, shutil, time
+import hashlib, inspect, json, os, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,7 +15,7 @@ from peft import PeftModel
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from .core import (LabError, RunDir, check_same_params, fingerprint, get_device, get_logger,
+from .core import (LabError, RunDir, check_same_params, fingerprint, get_device, get_logger, notebook_parameters,
                                  make_run_id, read_train_log, save_png, seed_everything, start_run, write_csv)
 from .models import LoraSpec, load_model, resolve_model, save_model
 from .tasks import Task
@@ -27,7 +27,7 @@ log = get_logger('curriculum_lab.training')
 __all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'RUN_OPTIONS', 'resolve_count', 'default_output_dir',
            'dataset_sha256', 'TrainLog', 'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head',
            'return_freed_memory', 'NewTokenRows', 'load_for_training', 'declared_defaults', 'trainer_params',
-           'call_args', 'notebook_defaults', 'default_differences', 'TrainingJob', 'run_training']
+           'call_args', 'default_differences', 'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -212,14 +212,9 @@ def call_args(fn: Callable, params: dict, **given) -> dict:
     if bad := [k for k in given if k not in names]: raise LabError(f'{fn.__name__} has no parameter(s) {bad}')
     return {k: v for k, v in params.items() if k in names} | given
 
-def notebook_defaults(nb: str | Path) -> dict:
-    "Name -> default value of a notebook's `parameters` cell (as papermill reads it)."
-    import papermill as pm
-    return {k: ast.literal_eval(v['default']) for k, v in pm.inspect_notebook(str(nb)).items()}
-
 def default_differences(fn: Callable, nb: str | Path, convert: dict | None = None) -> dict:
     "Parameters a notebook and `fn` both declare whose defaults differ: name -> (notebook's, function's). `convert` maps a notebook's spelling to the function's (e.g. a JSON string to a dict)."
-    nd, fd, convert = notebook_defaults(nb), declared_defaults(fn), convert or {}
+    nd, fd, convert = notebook_parameters(nb, defaults=True), declared_defaults(fn), convert or {}
     return {k: (nd[k], fd[k]) for k in nd.keys() & fd.keys() if convert.get(k, lambda v: v)(nd[k]) != fd[k]}
 
 # %% ../nbs/26_training.ipynb #f221c130

@@ -161,7 +161,8 @@ OWN_EXAMPLE = {'30_sft': set(),
 @pytest.mark.parametrize('nb', sorted(NOTEBOOK_ONLY))
 def test_notebook_and_trainer_declare_the_same_defaults(nb):
     "One set of defaults: every parameter a stage notebook and its trainer both declare has the same default, and the notebook declares nothing the trainer does not take but its own few."
-    from curriculum_lab.training import declared_defaults, default_differences, notebook_defaults
+    from curriculum_lab.core import notebook_parameters
+    from curriculum_lab.training import declared_defaults, default_differences
     from curriculum_lab.grpo import train_grpo
     from curriculum_lab.rft import train_rft
     from curriculum_lab.sft import train_sft
@@ -170,4 +171,4 @@ def test_notebook_and_trainer_declare_the_same_defaults(nb):
     spell = dict.fromkeys(('format', 'output_dir', 'data_file', 'traces_file'), blank) | {'task_config': lambda s: json.loads(s) or None}
     diff = default_differences(fn, ROOT/'nbs'/f'{nb}.ipynb', spell)
     assert {k: v for k, v in diff.items() if k not in OWN_EXAMPLE[nb]} == {}
-    assert set(notebook_defaults(ROOT/'nbs'/f'{nb}.ipynb')) - set(declared_defaults(fn)) == NOTEBOOK_ONLY[nb]
+    assert set(notebook_parameters(ROOT/"nbs"/f"{nb}.ipynb", defaults=True)) - set(declared_defaults(fn)) == NOTEBOOK_ONLY[nb]
