@@ -5,7 +5,9 @@ is neither at the floor nor at the ceiling: greedy accuracy between 0.15 and 0.6
 groups then have reward spread). Each candidate here gets seed 001's prep run (64 problems, working-out format, 3 epochs
 at 1e-3, LoRA) and is measured on the same 100 test problems: greedy (strict and lenient) and 4 samples at temperature 1.0.
 
-    python bench/seed001_cpu_pilot.py --tasks arith_t45,word [--out bench/out/seed001_cpu_pilot]
+    python bench/seed001_cpu_pilot.py --tasks arith_t45,word,arith_t4 [--out bench/out/seed001_cpu_pilot]
+
+Measured 2026-12-07 (nbs/LOG.md): tier 4 (greedy 0.36, pass@4 0.49) and word problems (0.29, 0.42) leave room; tiers 4-5 do not (0.12, 0.14).
 
 Every candidate is a run directory (`train_sft` skips a completed run with the same fingerprint), so the script resumes.
 """
