@@ -6,6 +6,7 @@ Level 1 of the training functions, Level 1 of the held-out functions, Level 2 of
 The gate (issue 30): >= 0.80 strict on both Level-1 sets, Level 2 between 0.05 and 0.60.
 
     python bench/stage1_gate.py --arms lora_all,full_all [--out bench/out/stage1_gate]
+    python bench/stage1_gate.py --arms lora_six_mix --n 1024   # next: a quarter of two-step (Level-2) examples, training functions only
 
 Every arm is a run directory (`train_sft` skips a completed run with the same fingerprint), so the script resumes.
 """
@@ -17,8 +18,10 @@ import pandas as pd
 
 from curriculum_lab.core import read_csv, read_json
 from curriculum_lab.evaluation import evaluate
-from curriculum_lab.sft import train_sft
+from curriculum_lab.sft import task_examples, train_sft
 from curriculum_lab.strings import FUNC_IDS, HELDOUT_FUNCTIONS, TRAIN_FUNCTIONS
+from curriculum_lab.tasks import get_task
+from datasets import concatenate_datasets
 
 NAMES = {v: k for k, v in FUNC_IDS.items()}
 LENS = dict(min_len=3, max_len=5)
@@ -37,7 +40,11 @@ ARMS = {
     'full_sub': (SUB_TRAIN, SUB_HELDOUT, dict(lora='none', learning_rate=1e-4)),
     'lora_sub': (SUB_TRAIN, SUB_HELDOUT, dict(lora=None, learning_rate=1e-3)),
     'lora_six': (SIX_TRAIN, SIX_HELDOUT, dict(lora=None, learning_rate=1e-3)),
+    # the six functions, plus a share of Level-2 problems over the training functions only (held-out ones are never
+    # composed in Stage 1): trained on one-step traces alone, the model writes one step for two functions (nbs/LOG.md)
+    'lora_six_mix': (SIX_TRAIN, SIX_HELDOUT, dict(lora=None, learning_rate=1e-3)),
 }
+MIX_L2 = {'lora_six_mix': 0.25}     # arm -> share of Level-2 examples (training functions)
 
 
 def gate_sets(train_fns, heldout_fns):
@@ -69,7 +76,13 @@ def main():
         fns = 'all' if (train_fns, heldout_fns) == (TRAIN_FUNCTIONS, HELDOUT_FUNCTIONS) else train_fns + heldout_fns
         out = Path(a.out)/f'{arm}_n{a.n}_e{a.epochs:g}'
         t0 = time.time()
-        train_sft(a.base, task='strings', task_config=dict(level=1, functions=fns, **LENS), train_samples=a.n,
+        l1 = dict(level=1, functions=fns, **LENS)
+        if arm in MIX_L2:      # n examples in all: (1 - share) Level 1 of every function, share Level 2 of the training ones
+            n2 = round(a.n * MIX_L2[arm])
+            kw = dict(kw, dataset=concatenate_datasets([
+                task_examples(get_task('strings', format='json_output', **l1), a.n - n2, seed=0),
+                task_examples(get_task('strings', format='json_output', level=2, functions=train_fns, **LENS), n2, seed=0)]).shuffle(seed=0))
+        train_sft(a.base, task='strings', task_config=l1, train_samples=a.n,
                   epochs=a.epochs, batch_size=a.batch, max_length=256, eval_samples=0, eval_max_new_tokens=256, output_dir=out,
                   warmup_ratio=0.05, **kw)
         train_s = time.time() - t0
