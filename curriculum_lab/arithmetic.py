@@ -80,7 +80,7 @@ class ArithmeticTask(Task):
     name = 'arithmetic'
     default_format = 'gsm'
     allow_repeats = True
-    defaults = dict(tier=[1, 2, 3, 4, 5], mul_tokens=False, source='drills', rg_level=0, steps='seed')
+    defaults = dict(tier=[1, 2, 3, 4, 5], mul_tokens=False, source='drills', rg_level=0, steps='seed', by_problem=False)
     meta_columns = ('tier', 'operation')
 
     def validate(self):
@@ -92,6 +92,8 @@ class ArithmeticTask(Task):
         if self.cfg['source'] not in ('drills', 'reasoning_gym'):
             raise LabError(f"arithmetic: source must be 'drills' or 'reasoning_gym', got {self.cfg['source']!r}")
         if not 0 <= self.cfg['rg_level'] <= 4: raise LabError('arithmetic: rg_level must be 0-4')
+        if self.cfg['by_problem'] and self.cfg['source'] != 'drills':
+            raise LabError("arithmetic: by_problem applies to the drills (source='drills'), whose operands the lab knows")
         if self.cfg['source'] == 'reasoning_gym':
             import reasoning_gym
             L = self.cfg['rg_level']
@@ -110,6 +112,17 @@ class ArithmeticTask(Task):
         a, op, b = _drill(r, tier)
         return {**drill_example(a, op, b, r, mul_tokens=self.cfg['mul_tokens'], steps=self.cfg['steps']), 'tier': tier,
                 'operation': {'+': 'add', '-': 'sub', '×': 'mul'}[op]}
+
+    def problem(self, ex: dict) -> str:
+        "A drill's operands and operator, whatever its wording: `47 × 8`."
+        a, b = re.findall(r'\d+', ex['question'])[:2]
+        return f"{a} {dict(add='+', sub='-', mul='×')[ex['operation']]} {b}"
+
+    def split_key(self, ex: dict) -> str:
+        return self.problem(ex) if self.cfg['by_problem'] else ex['question']
+
+    def repeat_key(self, ex: dict) -> str | None:
+        return self.problem(ex) if self.cfg['by_problem'] else None
 
 # %% ../nbs/12_arithmetic.ipynb #acc07ba0
 PROBE_CATEGORIES = ('mul_table', 'multi_digit_mul', 'addition')

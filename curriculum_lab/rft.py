@@ -26,8 +26,8 @@ log = get_logger('curriculum_lab.rft')
 
 # %% auto #0
 __all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'TRACE_STATS',
-           'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context', 'rft_data', 'train_rft',
-           'trace_line', 'stats_path', 'generate_traces']
+           'TRACE_VARIANTS', 'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context',
+           'rft_data', 'train_rft', 'trace_line', 'stats_path', 'variant_path', 'trace_variants', 'generate_traces']
 
 # %% ../nbs/45_rft.ipynb #975b5915
 def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
@@ -313,6 +313,25 @@ def stats_path(output_file: str | Path) -> Path:
     "`<stem>.stats.json` beside a traces file."
     p = Path(output_file); return p.with_name(f'{p.stem}.stats.json')
 
+# the files written beside the seed's traces file, to separate selection from trace style (issue 31):
+# the same problems with their reference solutions, and the problems the model solved, with its traces or their references
+TRACE_VARIANTS = {'references': 'every problem, its reference solution',
+                  'solved': "the problems the model solved, the model's trace",
+                  'solved_references': 'the problems the model solved, their reference solutions'}
+
+def variant_path(output_file: str | Path, variant: str) -> Path:
+    "`<stem>.<variant>.jsonl` beside a traces file (`TRACE_VARIANTS`)."
+    if variant not in TRACE_VARIANTS: raise LabError(f'unknown traces variant {variant!r}: one of {sorted(TRACE_VARIANTS)}')
+    p = Path(output_file); return p.with_name(f'{p.stem}.{variant}.jsonl')
+
+def trace_variants(lines: list[dict]) -> dict[str, list[dict]]:
+    "The variants' records from a traces file's lines (each with `source` and its `reference` answer)."
+    solved = [l for l in lines if l['source'] == 'model']
+    ref = lambda l: {'question': l['question'], 'answer': l['reference'], 'index': l['index']}
+    return {'references': [ref(l) for l in lines],
+            'solved': [{k: l[k] for k in ('question', 'answer', 'index')} for l in solved],
+            'solved_references': [ref(l) for l in solved]}
+
 def generate_traces(model,                         # name, path, run directory (e.g. a GRPO run), or a loaded (model, tokenizer)
                     task: str | Path | Task,       # task name, Task, or a dataset folder (`save_task_dataset`)
                     n: int | None = None,          # problems (None: all of a saved split)
@@ -320,13 +339,13 @@ def generate_traces(model,                         # name, path, run directory (
                     temperature: float = 0.8, top_p: float = 1.0,
                     batch_size: int = 32,          # problems sampled together (one resumable part)
                     max_new_tokens: int = 256,
-                    output_file: str | Path,       # the JSONL to write; `<stem>.stats.json` goes beside it
+                    output_file: str | Path,       # the JSONL to write; `<stem>.stats.json` and the `TRACE_VARIANTS` go beside it
                     task_config: dict | None = None, format: str | None = None, split: str = 'train',
                     skip_samples: int = 0,         # leave out the first k problems of the seeded order (an earlier stage's)
                     seed: int = 0, overwrite: bool = False, progress: bool = True,
                     precision: str = 'auto',      # the decoder's precision: auto | fp32 | bf16 (`models.resolve_precision`)
                    ) -> dict:
-    "Seed 001's `generate_traces`: per problem the first right completion of up to `max_attempts`, else the reference solution; returns the stats."
+    "Seed 001's `generate_traces`: per problem the first right completion of up to `max_attempts`, else the reference solution; returns the stats. Writes the `TRACE_VARIANTS` beside it."
     if max_attempts < 1 or batch_size < 1: raise LabError(f'max_attempts and batch_size must be >= 1, got {max_attempts}, {batch_size}')
     if temperature <= 0 and max_attempts > 1: raise LabError(f'max_attempts={max_attempts} greedy attempts would all be the same: give temperature > 0')
     t, ds = rollout_prompts(task, n, split, seed, task_config, format, skip_samples)
@@ -340,7 +359,7 @@ def generate_traces(model,                         # name, path, run directory (
                   precision=resolve_precision(precision))
     if overwrite:
         shutil.rmtree(parts, ignore_errors=True); out.unlink(missing_ok=True); stats_path(out).unlink(missing_ok=True)
-    if out.exists() and stats_path(out).exists():
+    if out.exists() and stats_path(out).exists() and all(variant_path(out, v).exists() for v in TRACE_VARIANTS):
         st = read_json(stats_path(out))
         check_same_params(st.get('params'), params, str(out))
         log.info(f'{out} already holds these traces: returning its stats (overwrite=True samples again)')
@@ -366,7 +385,8 @@ def generate_traces(model,                         # name, path, run directory (
                     if s['correct'] == 1.0: found[p] = (a, c.text)
                 pending = [p for p in pending if p not in found]
             lines = [dict(trace_line(t, e, found[p][1] if p in found else None), index=starts[i] + p,
-                          source='model' if p in found else 'fallback', attempts=found[p][0] if p in found else max_attempts)
+                          source='model' if p in found else 'fallback', attempts=found[p][0] if p in found else max_attempts,
+                          reference=trace_line(t, e)['answer'])
                      for p, e in enumerate(ex)]
             write_text(part(i), ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
             el = time.monotonic() - t0
@@ -377,7 +397,10 @@ def generate_traces(model,                         # name, path, run directory (
     st = dict(total_samples=len(lines), grpo_successes=len(ok), fallback_count=len(lines) - len(ok),
               success_rate=len(ok) / len(lines), avg_attempts_for_successes=sum(ok) / len(ok) if ok else 0.0,
               avg_attempts_overall=sum(l['attempts'] for l in lines) / len(lines), output_file=str(out), params=params)
-    write_text(out, ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
+    jsonl = lambda rs: ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in rs)
+    for v, rs in trace_variants(lines).items(): write_text(variant_path(out, v), jsonl(rs))
+    st['variants'] = {v: str(variant_path(out, v)) for v in TRACE_VARIANTS}
+    write_text(out, jsonl(lines))
     write_json(stats_path(out), st)
     shutil.rmtree(parts, ignore_errors=True)
     log.info(f"traces: {st['grpo_successes']}/{st['total_samples']} from the model (success rate {st['success_rate']:.3f}, "

@@ -52,13 +52,14 @@ def task_examples(task: Task,      # the task (its format decides the completion
     return Dataset.from_dict({'prompt': ds['prompt'], 'completion': [_completion(task.reference_completion(r)) for r in ds]})
 
 # %% ../nbs/30_sft.ipynb #99803ae2
-def trace_examples(task: Task, path: str | Path, n: int | None = None) -> Dataset:
+def trace_examples(task: Task, path: str | Path, n: int | None = None, allow_empty: bool = False) -> Dataset:
     "Prompt/completion pairs from a traces file, formatted by `task` (its prompt and output format)."
-    return file_examples(*read_data_file(path, task, n=n))
+    return file_examples(*read_data_file(path, task, n=n, allow_empty=allow_empty))
 
 # %% ../nbs/30_sft.ipynb #a099c973
 def file_examples(task: Task, rows: Dataset) -> Dataset:
     "SFT pairs from a dataset file's rows: its `completion` column where it has one (RFT data, traces), else the task's reference completions."
+    if not len(rows): return Dataset.from_dict({'prompt': [], 'completion': []})
     comps = rows['completion'] if 'completion' in rows.column_names else [task.reference_completion(r) for r in rows]
     return Dataset.from_dict({'prompt': rows['prompt'], 'completion': [_completion(c) for c in comps]})
 
@@ -115,6 +116,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               traces_file: str | Path | None = None, # JSONL traces to train on instead of the task's solutions
               dataset: Dataset | None = None,    # prompt/completion pairs to train on instead (mixtures)
               data_file: str | Path | None = None, # a dataset the lab wrote (`read_data_file`) to train on; its task is the run's
+              allow_empty: bool = False,         # a traces file without lines: keep the start model (0 steps) and evaluate it, instead of an error
               output_dir: str | Path | None = None, # run directory (None: default_output_dir(stage))
               epochs: float = 1.0,               # passes over the data
               learning_rate: float = 2e-4,       # peak learning rate
@@ -159,10 +161,12 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
     if dataset is None:
         n = resolve_count(key, prep_train_samples if stage == 'prep' else train_samples, SFT_DEFAULTS[key])
         if traces_file and skip_samples: raise LabError('skip_samples applies to the task\'s problems: a traces file is trained on as it is')
-        dataset = trace_examples(t, traces_file, n) if traces_file else task_examples(t, n, seed=seed, skip=skip_samples)
+        dataset = trace_examples(t, traces_file, n, allow_empty) if traces_file else task_examples(t, n, seed=seed, skip=skip_samples)
     elif not {'prompt', 'completion'} <= set(dataset.column_names):
         raise LabError(f'dataset needs prompt and completion columns, it has {dataset.column_names}')
-    params = trainer_params(train_sft, locals(), skip=('format', 'prep_train_samples', 'dataset', 'data_file'),
+    if not len(dataset) and not allow_empty:
+        raise LabError(f'no training examples ({traces_file or data_file or "dataset"} is empty): give data, or allow_empty=True to keep the start model')
+    params = trainer_params(train_sft, locals(), skip=('format', 'prep_train_samples', 'dataset', 'data_file', 'allow_empty'),
                             base_model=str(base_model), task=t.name, task_config=t.config, train_samples=len(dataset),
                             traces_file=str(traces_file) if traces_file else None, **({'data_file': str(data_file)} if data_file else {}),
                             data_sha256=dataset_sha256(dataset), precision=prec, lora='none' if full else asdict(spec),
@@ -181,7 +185,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         trainer.token_lr = token_lr
         return model, tok, trainer, {'adapter': how, 'data': stats}
     job = TrainingJob('sft', stage, t, str(base_model), params, build, record=dict(record or {}, output_dir=str(rd.path)),
-                      eval_samples=n_eval, seed=seed, precision=prec,
+                      eval_samples=n_eval, seed=seed, precision=prec, empty=not len(dataset),
                       return_memory=lambda rec: returns_memory(batch_size // grad_accum, max_length, rec['data']['max_tokens']),
                       eval_kw=dict(split=eval_split, batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, rd.path, overwrite=overwrite, callbacks=callbacks, progress=progress)

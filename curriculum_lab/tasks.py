@@ -277,6 +277,10 @@ class Task:
         "What train/test separation is decided on (the question by default)."
         return ex['question']
 
+    def repeat_key(self, ex: dict) -> str | None:
+        "What one draw of a generated task never repeats (the question by default; None: repeats allowed, `allow_repeats`)."
+        return None if self.allow_repeats else ex['question']
+
     def rows(self, split: str) -> list[dict] | None:
         "Finite tasks: every raw example of `split` (None for generated tasks)."
         return None
@@ -347,13 +351,14 @@ class Task:
             out, seen, misses = [], set(), 0
             while len(out) < skip + n:
                 ex = self.sample(rng, split)
-                if ex is None or self.split_of(ex) != split or (not self.allow_repeats and ex['question'] in seen):
+                key = None if ex is None else self.repeat_key(ex)
+                if ex is None or self.split_of(ex) != split or (key is not None and key in seen):
                     misses += 1
                     if misses > 2000 + 50 * n:
                         raise LabError(f'task {self.name!r} ran out of distinct {split} examples after {len(out)} '
                                        f'(config {self.config}); ask for fewer or widen the config')
                     continue
-                seen.add(ex['question']); out.append(ex)
+                seen.add(key); out.append(ex)
             out = out[skip:]
         rows = [self._row(ex) for ex in out]
         cols = ['prompt', 'answer', 'question', 'solution', 'task', 'task_config', *self.meta_columns]
@@ -441,6 +446,7 @@ def load_task_dataset(path: str | Path, # folder written by `save_task_dataset`
 # %% ../nbs/10_tasks.ipynb #981b5b00
 def read_traces(path: str | Path, # JSONL file: {"question": ..., "answer": "<reasoning>\n\n#### 42"} per line
                 n: int | None = None, # keep the first n (seed 001's TRAIN_SAMPLES slice)
+                allow_empty: bool = False, # an empty file gives [] instead of an error (e.g. the problems a weak model solved)
                ) -> list[dict]:
     "Traces as dicts with `question`, `reasoning`, `answer`; raises `LabError` naming the bad line."
     p = Path(path).expanduser()
@@ -459,7 +465,8 @@ def read_traces(path: str | Path, # JSONL file: {"question": ..., "answer": "<re
             if not final.strip(): raise LabError(f'{p}, line {i}: empty final answer after "####"')
             out.append({'question': rec['question'], 'reasoning': body.strip(), 'answer': final.strip().replace(',', '')})
             if n is not None and len(out) >= n: break
-    if not out: raise LabError(f'traces file {p} holds no traces')
+    if not out and not allow_empty:
+        raise LabError(f'traces file {p} holds no traces (train_sft: allow_empty=True keeps the start model instead)')
     if n is not None and len(out) < n:
         log.warning(f'{p} holds {len(out)} traces, fewer than the {n} asked for: training on {len(out)}')
     return out
@@ -468,6 +475,7 @@ def read_data_file(path: str | Path,          # a save_task_dataset / rft_data f
                    task: Task | None = None,  # the task of a traces file (its lines name none); a folder's sidecar names its own
                    split: str = 'train',      # the split of a folder
                    n: int | None = None,      # the first n rows (None: all)
+                   allow_empty: bool = False, # a traces file without lines gives no rows instead of an error
                   ) -> tuple[Task, Dataset]:
     "The rows of a dataset file the lab wrote and the Task that prompts and scores them."
     p = Path(path).expanduser()
@@ -476,8 +484,8 @@ def read_data_file(path: str | Path,          # a save_task_dataset / rft_data f
         mul = bool(task.cfg.get('mul_tokens'))
         rows = [{**task._row({'question': t['question'], 'answer': t['answer'], 'solution': t['reasoning'], **dict.fromkeys(task.meta_columns)}),
                  'completion': task.format.render(inject_mul_tokens(t['reasoning']) if mul else t['reasoning'], t['answer'])}
-                for t in read_traces(p, n)]
-        return task, Dataset.from_list(rows)
+                for t in read_traces(p, n, allow_empty)]
+        return task, Dataset.from_list(rows) if rows else Dataset.from_dict({'prompt': [], 'completion': []})
     folder, split = (p.parent, p.stem) if p.suffix == '.parquet' else (p, split)
     if not (folder/SIDECAR).exists():
         raise LabError(f'{p} is not a dataset the lab wrote ({SIDECAR} missing): give a folder written by save_task_dataset '

@@ -235,6 +235,7 @@ class TrainingJob:
     log_columns: Sequence[str] | None = LOG_COLUMNS  # train_log.csv columns (None: every numeric key logged)
     return_memory: bool | Callable = False        # on CPU, a fixed 1 MB mmap threshold (`return_freed_memory`): less peak RSS, slower SFT;
                                                   # a callable decides from build's record (e.g. the longest example)
+    empty: bool = False                           # no training examples (a trainer's allow_empty): the run keeps its start model
 
 def _clear(rd: RunDir) -> None:
     shutil.rmtree(rd.path/'checkpoints', ignore_errors=True); shutil.rmtree(rd.model_dir, ignore_errors=True)
@@ -265,6 +266,14 @@ def run_training(job: TrainingJob,            # the trainer's description of its
             log.info(f'{rd.path}: training finished in an earlier attempt, evaluating its saved model')
             model, tok = load_model(rd.path, backend='hf', merge=True)
             status = 'evaluated'
+        elif job.empty:     # zero steps: the run's model is its start model, saved and evaluated like a trained one
+            log.warning(f'{rd.path}: no training examples, so the run keeps its start model {job.base_model} unchanged (allow_empty)')
+            model, tok = load_model(job.base_model, backend='hf')
+            save_model(model, tok, rd.model_dir, **{job.kind: {'stage': job.stage, 'task': job.task.name, 'init_from': job.base_model,
+                                                                'adapter': None, 'examples': 0}})
+            rd.update_metrics({'train': {'steps': 0, 'epochs': 0, 'first_loss': None, 'final_loss': None, 'train_loss': None,
+                                         'train_seconds': 0.0, 'resumed_from': None, 'examples': 0}})
+            status = 'trained'
         else:
             tlog = TrainLog(rd.path/'train_log.csv', job.log_columns, label=job.kind if job.stage == job.kind else f'{job.kind} {job.stage}')
             allow_fused_head()        # TRL's fused LM head on models with new token rows

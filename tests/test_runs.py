@@ -1,5 +1,5 @@
 "The experiment runner on the tiny model: a two-run spec, resume, validation before anything runs, shipped specs (--check, --smoke), CLI."
-import csv, itertools, json, os, shutil, subprocess, sys
+import csv, itertools, json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -111,31 +111,44 @@ def test_shipped_specs_load(monkeypatch, tmp_path):
         load_experiment('seed001_exp1')
     assert load_experiment('seed001_exp1', variables={'gsm8k': str(tmp_path)})[1][0].parameters['task_config'] == json.dumps({'path': str(tmp_path)})
 
-def _training_problems(run) -> list[int]:
-    "The GSM8K train-split indices a seed-001 run trains or samples on, drawn as its trainer draws them (`Task.make_dataset`)."
+def _training_problems(run) -> list[str]:
+    "The problems a seed-001 run trains or samples on (their split keys: GSM8K's question, a drill's operands), drawn as its trainer draws them."
     from curriculum_lab.tasks import get_task
     p = run.parameters
     n = p['prep_train_samples'] if p.get('stage') == 'prep' else p.get('train_samples', p.get('n'))
-    return get_task('gsm8k', **json.loads(p['task_config'])).make_dataset(n, seed=p.get('seed', 0), skip=p.get('skip_samples', 0))['index']
+    t = get_task(p['task'], **json.loads(p['task_config']))
+    return [t.split_key(ex) for ex in t.make_dataset(n, seed=p.get('seed', 0), skip=p.get('skip_samples', 0))]
+
+def _by_seed(runs) -> dict:
+    "{seed: {arm: run}} (seed None for a spec without seeds); a run shared by every seed is in each."
+    seeds = sorted({r.seed for r in runs if r.seed is not None}) or [None]
+    return {s: {r.arm: r for r in runs if r.seed in (s, None)} for s in seeds}
+
+SEED001_SPECS = [('seed001_exp1', 'seed001_exp2', {'budgets': [256, 512, 1024, 2048], 'prep_n': 256},
+                  {'budget': 1024, 'trace_n': 2048, 'prep_n': 256}),     # the seed's sizes (GPU), as the headers say
+                 ('seed001_cpu_exp1', 'seed001_cpu_exp2', {}, {})]
 
 @pytest.mark.skipif(not (GSM/'train.jsonl').exists(), reason='GSM8K files not beside the project')
 @pytest.mark.parametrize('smoke', [True, False])
-def test_seed001_budgets_are_disjoint_from_prep_and_nest(smoke):
-    "Seed 001: no budget, GRPO run or trace repeats a prep problem; a larger budget adds problems; the traces' first `budget` are GRPO's."
-    sizes = {} if smoke else {'budgets': [256, 512, 1024, 2048], 'prep_n': 256}    # the seed's sizes (GPU), as the header says
-    _, runs = load_experiment('seed001_exp1', variables={'gsm8k': str(GSM), **sizes}, smoke=smoke)
-    data = {r.name: _training_problems(r) for r in runs if r.notebook.name in ('30_sft.ipynb', '40_grpo.ipynb')}
-    prep = set(data.pop('prep_sft'))
-    for method in ('full_sft_', 'grpo_'):
-        budgets = sorted((v for k, v in data.items() if k.startswith(method)), key=len)
-        assert len(budgets) >= 2 and all(not prep & set(b) for b in budgets), method
-        assert all(set(a) < set(b) for a, b in zip(budgets, budgets[1:])), method      # nested: each adds problems
-    assert data['full_sft_' + str(len(budgets[-1]))] == budgets[-1]                # SFT and GRPO see the same problems per budget
-    _, runs = load_experiment('seed001_exp2', variables={'gsm8k': str(GSM), **({} if smoke else {'budget': 1024, 'trace_n': 2048, 'prep_n': 256})}, smoke=smoke)
-    by = {r.name: r for r in runs}
-    prep, grpo, traces = (_training_problems(by[k]) for k in ('prep_sft', 'grpo', 'traces'))
-    assert not set(prep) & set(traces) and traces[:len(grpo)] == grpo and _training_problems(by['full_sft']) == grpo
-    assert by['traces_sft'].parameters['train_samples'] == len(grpo)               # SFT on the traces of GRPO's own problems
+@pytest.mark.parametrize('exp1,exp2,sizes1,sizes2', SEED001_SPECS)
+def test_seed001_budgets_are_disjoint_from_prep_and_nest(exp1, exp2, sizes1, sizes2, smoke):
+    "Seed 001: no budget, GRPO run or trace repeats a prep problem; a larger budget adds problems; half the traces' problems are GRPO's."
+    for seed, by in _by_seed(load_experiment(exp1, variables={'gsm8k': str(GSM), **({} if smoke else sizes1)}, smoke=smoke)[1]).items():
+        data = {k: _training_problems(r) for k, r in by.items() if r.notebook.name in ('30_sft.ipynb', '40_grpo.ipynb')}
+        prep = set(data.pop('prep_sft'))
+        for method in ('full_sft_', 'grpo_'):
+            budgets = sorted((v for k, v in data.items() if k.startswith(method)), key=len)
+            assert len(budgets) >= 2 and all(not prep & set(b) for b in budgets), (exp1, seed, method)
+            assert all(set(a) < set(b) for a, b in zip(budgets, budgets[1:])), (exp1, seed, method)   # nested: each adds problems
+            assert all(len(set(b)) == len(b) for b in budgets), (exp1, seed, method)                  # no problem twice
+        assert data['full_sft_' + str(len(budgets[-1]))] == budgets[-1]            # SFT and GRPO see the same problems per budget
+    for seed, by in _by_seed(load_experiment(exp2, variables={'gsm8k': str(GSM), **({} if smoke else sizes2)}, smoke=smoke)[1]).items():
+        prep, grpo, traces = (_training_problems(by[k]) for k in ('prep_sft', 'grpo', 'traces'))
+        assert not set(prep) & set(traces) and traces[:len(grpo)] == grpo and len(traces) == 2 * len(grpo), (exp2, seed)
+        assert not set(traces[len(grpo):]) & set(grpo)                             # the second half is new to GRPO
+        for arm in ('traces_sft', 'references_sft', 'solved_sft', 'solved_references_sft'):   # the traces' files, every line
+            p = by[arm].parameters
+            assert p['train_samples'] == len(traces) and p['traces_file'].startswith(by['traces'].parameters['output_dir'] + '/traces.'), arm
 
 def test_check_after_a_normal_install_imports_no_torch(tmp_path):
     "pip install . (not editable), then --check from another folder finds the shipped spec and notebooks, without torch."
@@ -151,17 +164,30 @@ def test_check_after_a_normal_install_imports_no_torch(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'demo: 5 runs checked' in r.stdout and 'heavy []' in r.stdout, r.stdout
 
-# a spec that only changes another's variables is smoked through the other: the same runs, notebooks and parameters
-SMOKED_AS = {'seed003_cpu': 'seed003'}
+# a spec whose runs are another's with other variables is smoked through the other: the same runs, notebooks and
+# parameters but the ones named here (and the output folder). The GSM8K specs of seed 001 are smoked through their CPU
+# variants, which also repeat over seeds; GSM8K's rows are read by the data test above.
+SMOKED_AS = {'seed003_cpu': ('seed003', {'config'}),
+             'seed001_exp1': ('seed001_cpu_exp1', {'task', 'task_config'}),
+             'seed001_exp2': ('seed001_cpu_exp2', {'task', 'task_config'})}
+
+def _first_seed(info, runs):
+    "The runs of a spec's first seed (or every run of a spec without seeds), keyed by arm, with run paths relative to the seed's folder."
+    seed = min((r.seed for r in runs if r.seed is not None), default=None)
+    rel = lambda v: re.sub('^' + re.escape(str(info['output_dir'])) + r'/(seed_\d+/)?', '', v) if isinstance(v, str) else v
+    return {r.arm: (r.notebook.name, [n.split('/')[-1] for n in r.needs], {k: rel(v) for k, v in r.parameters.items() if k != 'seed'})
+            for r in runs if r.seed in (None, seed)}
 
 def test_specs_smoked_through_another_differ_only_in_variables(monkeypatch):
-    "seed003_cpu is seed003 with another curriculum file (validated in 31_curriculum): its smoke would repeat seed003's."
+    "seed003_cpu is seed003 with another curriculum file; seed001_exp1/2 are their CPU variants on GSM8K: their smokes would repeat the others'."
     monkeypatch.setenv('GSM8K_PATH', str(GSM))
-    for spec, other in SMOKED_AS.items():
-        (_, a), (_, b) = load_experiment(spec, smoke=True), load_experiment(other, smoke=True)
-        assert [(r.name, r.notebook, r.needs) for r in a] == [(r.name, r.notebook, r.needs) for r in b]
-        for ra, rb in zip(a, b):     # the same parameters but the output folder and the curriculum file
-            assert {k for k in ra.parameters.keys() | rb.parameters.keys() if ra.parameters.get(k) != rb.parameters.get(k)} <= {'output_dir', 'config'}
+    for spec, (other, keys) in SMOKED_AS.items():
+        a, b = (_first_seed(*load_experiment(s, smoke=True)) for s in (spec, other))
+        assert list(a) == list(b), (spec, list(a), list(b))
+        for arm in a:
+            (na, ne_a, pa), (nb, ne_b, pb) = a[arm], b[arm]
+            assert (na, ne_a) == (nb, ne_b), (spec, arm)
+            assert {k for k in pa.keys() | pb.keys() if pa.get(k) != pb.get(k)} <= {'output_dir', *keys}, (spec, arm, pa, pb)
 
 @pytest.mark.parametrize('spec', [s for s in SHIPPED if s not in SMOKED_AS])
 def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
