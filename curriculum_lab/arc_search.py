@@ -11,7 +11,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Sequence
 
-from .core import LabError, get_logger, save_png, write_json
+from .core import LabError, get_logger, write_json
 from .arc import load_arc
 from .arc_programs import extract_program, program_question
 from .tasks import FORMATS
@@ -20,8 +20,7 @@ from .arc_edits import edit_question, feedback_text, score_programs, single_edit
 log = get_logger('curriculum_lab.arc_search')
 
 # %% auto #0
-__all__ = ['log', 'Proposal', 'request_question', 'Teacher', 'MutationTeacher', 'ModelTeacher', 'OpenAITeacher', 'evolve',
-           'plot_evolution']
+__all__ = ['log', 'Proposal', 'request_question', 'Teacher', 'MutationTeacher', 'ModelTeacher', 'OpenAITeacher', 'evolve']
 
 # %% ../nbs/24_arc_search.ipynb #605c6453
 @dataclass
@@ -216,20 +215,3 @@ def evolve(teacher: Teacher,
            'stopped': stopped or 'generations done', 'edges': len(edges)}
     if out: write_json(out/'evolution.json', res)
     return res | {'edge_rows': edges}
-
-# %% ../nbs/24_arc_search.ipynb #8fa38b46
-def plot_evolution(results: dict[str, dict],   # label -> evolve() result (or its evolution.json)
-                   path: str | Path | None = None):
-    "Mean best reward and share of tasks solved (train) against generation, one line per search."
-    from matplotlib.figure import Figure    # no pyplot: no global state, no figures left open
-    from matplotlib.ticker import MaxNLocator
-    fig = Figure(figsize=(10, 3.6))
-    a, b = fig.subplots(1, 2)
-    for (label, r), m, ls in zip(results.items(), 'osD^v<>p*h', ['-', '--', ':', '-.'] * 3):   # lines that coincide stay visible
-        h = r['history']; n = len(h[0]['best_reward'])
-        a.plot([x['generation'] for x in h], [x['mean_best_reward'] for x in h], marker=m, ls=ls, label=label, alpha=.85)
-        b.plot([x['generation'] for x in h], [x['train_solved'] / n for x in h], marker=m, ls=ls, label=label, alpha=.85)
-    a.set(xlabel='generation', ylabel='mean best reward (train pairs)', ylim=(0, 1.25)); b.set(xlabel='generation', ylabel='tasks solved (train)', ylim=(0, 1.05))
-    for ax in (a, b): ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    a.legend(); fig.tight_layout()
-    return save_png(fig, path, dpi=120)

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 # %% auto #0
-__all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir', 'to_jsonable',
-           'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock', 'seed_everything',
-           'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info', 'provenance', 'make_run_id',
-           'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run', 'start_run', 'fingerprint',
-           'param_diff', 'check_same_params', 'sub_seed', 'notebook_params', 'notebook_parameters', 'ci_text',
-           'markdown_table']
+__all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'METHODS', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir',
+           'to_jsonable', 'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock',
+           'seed_everything', 'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info',
+           'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run',
+           'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'sub_seed', 'notebook_params',
+           'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -441,6 +441,17 @@ def notebook_parameters(nb: str | Path, defaults: bool = False) -> dict:
     found = pm.inspect_notebook(str(nb))
     if not found: raise LabError(f'{nb} has no cell tagged "parameters" (or none papermill can read): it cannot run as a stage')
     return {k: ast.literal_eval(v['default']) if defaults else v['inferred_type_name'] for k, v in found.items()}
+
+METHODS = ('data', 'sft', 'curriculum', 'grpo', 'rft', 'search', 'eval')   # what a stage notebook's runs are, in a report
+
+def notebook_method(nb: str | Path) -> str:
+    "The method a stage notebook declares in its metadata (`{\"curriculum_lab\": {\"method\": \"sft\"}}`), one of `METHODS`."
+    import nbformat
+    m = nbformat.read(str(nb), as_version=4).metadata.get('curriculum_lab', {}).get('method')
+    if m not in METHODS:
+        raise LabError(f'{nb} declares no method (notebook metadata curriculum_lab.method, got {m!r}): add one of {METHODS} '
+                       'so that the runner knows what its runs are')
+    return m
 
 
 # %% ../nbs/00_core.ipynb #cb9b1f7b

@@ -15,7 +15,7 @@ from datasets import Dataset
 from transformers import DynamicCache
 from trl import GRPOConfig, GRPOTrainer
 
-from .core import LabError, get_logger, notebook_params, read_json, read_train_log, running_mean, save_png, sub_seed
+from .core import LabError, get_logger, notebook_params, read_json, read_train_log, sub_seed
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
@@ -29,8 +29,7 @@ log = get_logger('curriculum_lab.grpo')
 
 # %% auto #0
 __all__ = ['log', 'ANSWER_COLUMNS', 'GRPO_DEFAULTS', 'ROLLOUTS', 'PREP_SAMPLES', 'MICRO_BATCH', 'prompt_rows', 'grpo_dataset',
-           'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer', 'default_micro_batch', 'train_grpo',
-           'plot_grpo_curves']
+           'group_has_signal', 'LabRollouts', 'shuffle_groups', 'LabGRPOTrainer', 'default_micro_batch', 'train_grpo']
 
 # %% ../nbs/40_grpo.ipynb #fddbfb45
 ANSWER_COLUMNS = ('question', 'solution', 'completion', 'sample', 'tokens', 'truncated', 'extracted', 'correct', 'correct_lenient', 'reward')
@@ -316,22 +315,3 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                       eval_samples=n_eval, seed=seed, precision=prec, log_columns=None, return_memory=True,
                       eval_kw=dict(batch_size=eval_batch_size, max_new_tokens=eval_max_new_tokens))
     return run_training(job, out, overwrite=overwrite, callbacks=callbacks, progress=progress)
-
-# %% ../nbs/40_grpo.ipynb #7e4fc6ad
-def plot_grpo_curves(rows: Sequence[dict],            # rows of train_log.csv (`read_train_log`)
-                     path: str | Path | None = None,  # PNG to write (atomically)
-                     title: str = 'GRPO', window: int = 8):
-    "Mean reward per step with its running mean, and the share of groups with reward spread; returns the figure."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(7, 4.6)); ax, bx = fig.subplots(2, 1, sharex=True)
-    xs, ys = [r['step'] for r in rows], [r['reward'] for r in rows]
-    ax.plot(xs, ys, '.', alpha=.4, label='step'); ax.plot(xs, running_mean(ys, window), label=f'running mean ({window} steps)')
-    ax.set_ylabel('mean reward'); ax.set_title(title); ax.grid(alpha=.3); ax.legend(loc='lower right', fontsize=8)
-    if rows and 'frac_reward_zero_std' in rows[0]:
-        bx.plot(xs, [1 - r['frac_reward_zero_std'] for r in rows], label='trained on')
-        if 'rollouts/own_groups_with_signal' in rows[0]:
-            bx.plot(xs, [r['rollouts/own_groups_with_signal'] for r in rows], alpha=.6, label='before the screen')
-        bx.legend(loc='lower right', fontsize=8)
-    bx.set_ylim(-0.05, 1.05); bx.set_ylabel('groups with signal'); bx.set_xlabel('step'); bx.grid(alpha=.3)
-    fig.tight_layout()
-    return save_png(fig, path)

@@ -11,10 +11,10 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, notebook_parameters, read_csv,
+from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_method, notebook_params, notebook_parameters, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import group_order, plot_budget, plot_group_lines, plot_probes, plot_training
+from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
@@ -35,6 +35,7 @@ class RunSpec:
     needs: list[str] = field(default_factory=list)
     arm: str = ''                 # the run's name in the spec (its name without `seed_<s>/` when it repeats per seed)
     seed: int | None = None       # the seed of a repeat (None: the spec has no `seeds`, or the run is shared by every seed)
+    method: str = 'eval'          # what its stage notebook declares it is (`core.notebook_method`): sft, grpo, rft, curriculum, search, data, eval
 
 def find_notebook(name: str) -> Path:
     "A stage notebook by path or by name (`30_sft`, or `30` when unique), among the shipped notebooks."
@@ -83,7 +84,7 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
             if not r.repeat and s_i: continue
             where = f'{src}: runs[{i}]'
             nb = find_notebook(r.notebook)
-            declared = notebook_parameters(nb)
+            declared, method = notebook_parameters(nb), notebook_method(nb)
             fe = substitute(r.foreach, values, f'{where}.foreach')
             for k, v in fe.items():
                 if not isinstance(v, list) or not v: raise LabError(f'{where}: foreach {k!r} must be a non-empty list, got {v!r}')
@@ -112,7 +113,7 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
                 if not r.repeat: shared[arm] = rname
                 if 'output_dir' in declared: params['output_dir'] = str(out/rname)
                 runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, [scope[n] for n in needs], arm,
-                                    seed if seeds and r.repeat else None))
+                                    seed if seeds and r.repeat else None, method))
     return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke,
             'compare_by': sp.compare_by, 'seeds': seeds}, runs
 
@@ -198,15 +199,11 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
     return summary
 
 # %% ../nbs/70_runs.ipynb #4b535720
-def _method(nb: str) -> str:
-    return ('sft' if '_sft' in nb else 'grpo' if '_grpo' in nb else 'rft' if '_rft' in nb else 'curriculum' if 'curriculum' in nb
-            else 'search' if '_search' in nb else 'eval')
-
 def model_dirs(r: RunSpec) -> list[tuple[str, Path]]:
     "The folders of the models a run evaluated, labelled: the run folder itself, or for a curriculum its start model (`base`) and every stage in order."
     out = Path(r.parameters.get('output_dir') or '.')
     cy = out/'curriculum.yaml'
-    if _method(r.notebook.name) == 'curriculum' and cy.exists():
+    if r.method == 'curriculum' and cy.exists():
         stages = yaml.safe_load(cy.read_text())['curriculum']['stages']
         return [('base', out/'base')] + [(f'stage_{k}', out/f'stage_{k}') for k in stages]
     return [('', out)]
@@ -236,7 +233,7 @@ def results_rows(runs: Sequence[RunSpec]) -> list[dict]:
                 lo, hi = ev.get('accuracy_ci95', [None, None])
                 llo, lhi = ev.get('accuracy_lenient_ci95', [None, None])
                 rows.append({'run': f'{r.name}/{label}' if label else r.name, 'arm': r.arm or r.name, 'seed': '' if r.seed is None else r.seed,
-                             'method': _method(r.notebook.name), 'evaluation': key,
+                             'method': r.method, 'evaluation': key,
                              'model': p.get('base_model') or p.get('model_path') or ev.get('model', ''),
                              'task': ev.get('task', ''), 'stage': p.get('stage', label),
                              'train_samples': (p.get('train_samples') or train.get('examples', '')) if train else '',
@@ -255,7 +252,7 @@ def final_models(runs: Sequence[RunSpec],
     "One row per curriculum run that finished: its final model's evaluations (strict and lenient accuracy with 95 % CIs, accuracy per group, mul tokens per response), to compare conditions side by side."
     out = []
     for r in runs:
-        if _method(r.notebook.name) != 'curriculum' or not r.parameters.get('output_dir'): continue
+        if r.method != 'curriculum' or not r.parameters.get('output_dir'): continue
         f = Path(r.parameters['output_dir'])/'summary.json'
         if not f.exists(): continue
         s = read_json(f)
@@ -308,7 +305,7 @@ def search_rows(runs: Sequence[RunSpec]) -> list[dict]:
     out = []
     for r in runs:
         d = Path(r.parameters.get('output_dir') or '.')
-        if _method(r.notebook.name) != 'search' or not r.parameters.get('output_dir') or not (d/'metrics.json').exists(): continue
+        if r.method != 'search' or not r.parameters.get('output_dir') or not (d/'metrics.json').exists(): continue
         ev = RunDir(d, create=False).read_metrics().get('search')
         if not ev: continue
         lo, hi = ev['accuracy_ci95']
@@ -381,7 +378,6 @@ def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
         md += '\n## Final models\n\n' + final_models_markdown(finals)
     searches, plots, groups = search_rows(runs), [], {}
     if searches:      # seed 002: the program searches side by side, and their rewards against generation in one figure
-        from .arc_search import plot_evolution
         write_csv(out/'searches.csv', searches)
         md += '\n## Searches\n\n' + search_markdown(searches)
         by_name = {r.name: Path(r.parameters['output_dir']) for r in runs}

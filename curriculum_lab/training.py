@@ -16,18 +16,19 @@ from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from .core import (LabError, RunDir, check_same_params, fingerprint, get_device, get_logger, notebook_parameters,
-                                 make_run_id, read_train_log, save_png, seed_everything, start_run, write_csv)
+                                 make_run_id, read_train_log, seed_everything, start_run, write_csv)
 from .models import LoraSpec, load_model, resolve_model, save_model
 from .tasks import Task
 from .evaluation import evaluate
+from .plots import plot_training
 
 log = get_logger('curriculum_lab.training')
 
 # %% auto #0
 __all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'RUN_OPTIONS', 'resolve_count', 'default_output_dir',
-           'dataset_sha256', 'TrainLog', 'plot_loss_curve', 'planned_steps', 'trl_args', 'allow_fused_head',
-           'return_freed_memory', 'NewTokenRows', 'load_for_training', 'declared_defaults', 'trainer_params',
-           'call_args', 'default_differences', 'TrainingJob', 'run_training']
+           'dataset_sha256', 'TrainLog', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
+           'NewTokenRows', 'load_for_training', 'declared_defaults', 'trainer_params', 'call_args',
+           'default_differences', 'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -98,19 +99,6 @@ class TrainLog(TrainerCallback):
             gen = f" (generation {logs['generation_seconds']:.1f} s)" if 'generation_seconds' in logs else ''
             parts.append(f'{per:.1f} s/step{gen}, {left / 60:.1f} min left')
         return ', '.join(parts)
-
-def plot_loss_curve(log_rows: Sequence[dict], # rows of `read_train_log`
-                    path: str | Path | None = None, # PNG to write (atomically)
-                    title: str = 'training loss'):
-    "Training loss against step; returns the matplotlib figure (and saves it as PNG when `path` is given)."
-    from matplotlib.figure import Figure    # no pyplot: no global state, no GUI backend needed
-    fig = Figure(figsize=(6, 3.2))
-    ax = fig.subplots()
-    xs = [r['step'] for r in log_rows]; ys = [r['loss'] for r in log_rows]
-    ax.plot(xs, ys, marker='.' if len(xs) < 40 else None)
-    ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_title(title); ax.grid(alpha=.3)
-    fig.tight_layout()
-    return save_png(fig, path)
 
 # %% ../nbs/26_training.ipynb #8e02d966
 def planned_steps(examples: int,   # training examples (prompts for GRPO)
@@ -288,8 +276,8 @@ def run_training(job: TrainingJob,            # the trainer's description of its
             rows = tlog.rows(trainer.state)
             if rows: write_csv(rd.path/'train_log.csv', rows)
             losses = [r['loss'] for r in rows]
-            plot_loss_curve(read_train_log(rd.path/'train_log.csv'), rd.path/'loss_curve.png',
-                            title=f'{job.kind.upper()} {job.stage}: {job.task.name}')
+            plot_training(read_train_log(rd.path/'train_log.csv'), rd.path/'loss_curve.png',
+                          title=f'{job.kind.upper()} {job.stage}: {job.task.name}')
             save_model(model, tok, rd.model_dir, **{job.kind: {'stage': job.stage, 'task': job.task.name,
                                                                 'init_from': job.base_model, 'adapter': rec.get('adapter')}})
             rd.update_metrics({'train': {'steps': trainer.state.global_step, 'epochs': round(trainer.state.epoch or 0, 3),

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT/'tools'))
 import docs, nbrun  # noqa: E402
 
 SHOTS = ROOT/'_proc'/'screenshots'
-SHOT_PAGES = {'index': '', 'plots': '60_plots/', 'task': '11_strings/', 'results': 'results/'}
+SHOT_PAGES = {'index': '', 'plots': '03_plots/', 'task': '11_strings/', 'results': 'results/'}
 
 
 def _nb(name): return json.loads((nbrun.OUT/f'{name}.ipynb').read_text())
@@ -144,7 +144,7 @@ def test_pages_in_a_browser(site, browser):
         listed = {a['text'].split('(')[0] for a in info['api']}
         assert set(want) <= listed, f'{p}: not in the API table at the top: {sorted(set(want) - listed)}'
         assert all(a['first'] and a['target'] for a in info['api']), f'{p}: API table misplaced or dangling: {info["api"][:3]}'
-    assert seen['60_plots/']['figures'] >= 3
+    assert seen['03_plots/']['figures'] >= 3
     assert seen['results/']['figures'] >= 1 and 'tiny_sft' in seen['results/']['text'], 'the results page lacks the run folder'
     assert seen['25_evaluation/']['output_tables'] >= 1, 'the evaluation page shows no metrics table'
     for shot in SHOT_PAGES: assert (SHOTS/f'{shot}.png').stat().st_size > 10_000
