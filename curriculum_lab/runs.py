@@ -104,6 +104,9 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
                 params = {k: substitute(v, vals, f'{src}: defaults.{k}') for k, v in sp.defaults.items() if k in declared}
                 params.update(substitute(r.parameters, vals, f'{w}.parameters', runs={n: str(dirs[scope[n]]) for n in scope}))
                 if smoke: params.update({k: substitute(v, vals, f'{src}: smoke.parameters.{k}') for k, v in sp.smoke.parameters.items() if k in declared})
+                if seeds and r.repeat and 'seed' in r.parameters:
+                    raise LabError(f'{w}: sets seed={r.parameters["seed"]}, but the spec repeats every run over seeds {seeds}: drop the '
+                                   "run's seed, or give the run repeat: false to run it once with its own seed")
                 if seeds and r.repeat and 'seed' in declared: params['seed'] = seed     # the repeat's seed: data, initialization, sampling
                 bad = sorted(set(params) - set(declared))
                 if bad: raise LabError(f'{w}: unknown parameter(s) {bad} for {nb.name}; it accepts {sorted(declared)}')

@@ -96,6 +96,9 @@ def test_repeats_over_seeds(tmp_path):
     spec['runs'][2]['repeat'] = False
     with pytest.raises(LabError, match="repeat: false, but it needs 'sft', which runs once per seed"): load_experiment(spec, out, seeds=[3, 4])
     with pytest.raises(LabError, match='seeds must be a non-empty list of distinct integers'): load_experiment(spec, out, seeds=[1, 1])
+    seeded = {**two, 'runs': [{**base, 'parameters': {**base['parameters'], 'seed': 7}}]}     # a run's own seed is not overridden silently
+    with pytest.raises(LabError, match=r"sets seed=7, but the spec repeats every run over seeds \[3, 4\]"): load_experiment(seeded, out, seeds=[3, 4])
+    assert [r.parameters['seed'] for r in load_experiment({**seeded, 'runs': [{**seeded['runs'][0], 'repeat': False}]}, out, seeds=[3, 4])[1]] == [7]
 
 GSM = ROOT.parent/'shared'/'data'/'gsm8k'
 
@@ -241,6 +244,12 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         sampled = {r['run']: r['sampled'] for r in summary['results'] if r['run'].startswith(('eval_rl_', 'eval_rft_'))}
         assert len(sampled) == 4 and len(set(sampled.values())) == 1 and list(sampled.values())[0] > 0, sampled
     assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
+    # the report again from the run folders, in a fresh process: the same table, and neither torch nor the sandbox imported
+    code = ("import sys; from curriculum_lab.runs import load_experiment, aggregate; s = aggregate(*load_experiment(sys.argv[1], sys.argv[2], smoke=True)); "
+            "print(len(s['results']), sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'trl', 'peft') "
+            "or m in ('curriculum_lab.sandbox', 'curriculum_lab.arc_search', 'curriculum_lab.arc_edits')))")
+    r = subprocess.run([sys.executable, '-c', code, spec, str(out)], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.split('\n')[-2] == f"{len(summary['results'])} []", (r.stdout[-500:], r.stderr[-2000:])
 
 def test_command_line_error(tmp_path):
     p = tmp_path/'bad.yaml'; p.write_text(yaml.safe_dump({'runs': [{'name': 'x', 'notebook': '40_grpo', 'parameters': {'num_generation': 2}}]}))
