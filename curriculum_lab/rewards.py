@@ -187,9 +187,8 @@ def overlong_penalty_reward(completion, row, s) -> float:
 def thinking_length_reward(completion, row, s) -> float:
     "A small penalty for working out longer than `budget` tokens (seed 002), growing to `-penalty` at twice the budget."
     text = completion_text(completion) or ''
-    m = re.search(r'<start_working_out>(.*?)(?:<end_working_out>|$)', text, re.S) or re.search(r'<think>(.*?)(?:</think>|$)', text, re.S)
-    think = m[1] if m else text
-    n = max(1, len(think) // 4)
+    think = FORMATS['working_out'].thinking(text, unclosed=True) or FORMATS['think'].thinking(text, unclosed=True) or text
+    n = max(1, len(think) // 4)     # about 4 characters a token; a block never closed counts to the end
     return 0.0 - s['penalty'] * min(1.0, max(0, n - s['budget']) / s['budget'])
 
 ALL_REWARDS = {f.__name__: f for f in (format_exact_reward, format_approx_reward, correctness_reward, closeness_reward,

@@ -97,8 +97,8 @@ class OutputFormat:
         "True when the whole completion has exactly this format: each marker once, and an answer in it."
         return (bool(text) and bool(re.match(self.full_pattern, text, re.S)) and all(text.count(m) == 1 for m in self.markers)
                 and self.extract(text) is not None)
-    def thinking(self, text: str) -> str:
-        "The reasoning part of a completion: what comes before the first marker."
+    def thinking(self, text: str, unclosed: bool = False) -> str:
+        "The reasoning part of a completion: what comes before the first marker (`unclosed`: for formats with a reasoning block, one never closed counts to the end)."
         return text.split(self.markers[0])[0] if self.markers else text
     def has_thinking(self, text: str) -> bool:
         "True when a completion has reasoning (a few words of it) in this format."
@@ -110,8 +110,8 @@ class WorkingOutFormat(OutputFormat):
     def extract(self, text):
         m = re.findall(r'<SOLUTION>(.*?)</SOLUTION>', text, flags=re.S) if isinstance(text, str) else []
         return (m[-1].strip() or None) if m else None      # an empty <SOLUTION></SOLUTION> is no answer
-    def thinking(self, text):
-        m = re.search(r'<start_working_out>(.*?)<end_working_out>', text or '', re.S)
+    def thinking(self, text, unclosed=False):
+        m = re.search(r'<start_working_out>(.*?)(?:<end_working_out>' + ('|$)' if unclosed else ')'), text or '', re.S)
         return m[1] if m else ''
     def has_thinking(self, text): return bool(self.thinking(text).strip())
 
@@ -132,7 +132,7 @@ class JSONOutputFormat(OutputFormat):
         if not isinstance(text, str) or not text: return None
         m = re.findall(r'"output"\s*:\s*"([^"\n]*)', text)           # a JSON line cut short or malformed
         return self.extract(text) or (m[-1] if m else None) or last_number(text)
-    def thinking(self, text): return re.split(r'\{\s*"output"', text or '')[0]
+    def thinking(self, text, unclosed=False): return re.split(r'\{\s*"output"', text or '')[0]
 
 class ThinkFormat(OutputFormat):
     "Seed 002 (and reasoning models): `<think>reasoning</think>`, then the answer alone (a number, a grid, a program)."
@@ -140,8 +140,8 @@ class ThinkFormat(OutputFormat):
     def extract(self, text):
         if not isinstance(text, str) or '</think>' not in text: return None
         return text.rsplit('</think>', 1)[1].strip() or None     # everything after the reasoning: a grid or a program spans lines
-    def thinking(self, text):
-        m = re.search(r'<think>(.*?)</think>', text or '', re.S)
+    def thinking(self, text, unclosed=False):
+        m = re.search(r'<think>(.*?)(?:</think>' + ('|$)' if unclosed else ')'), text or '', re.S)
         return m[1] if m else ''
     def has_thinking(self, text): return bool(self.thinking(text).strip())
 
