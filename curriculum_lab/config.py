@@ -248,6 +248,7 @@ class Spec(Strict):
     smoke: Smoke = Smoke()
     compare_by: list[str] = []                    # group columns to compare the runs' evaluations by (seed 000: level): a table and a line plot
     seeds: Any = None                             # [0, 1, 2] (or a ${var} holding the list): every run once per seed, in seed_<s>/
+    report: list[str] = []                        # the report's sections, in order (runs.REPORT_SECTIONS; empty: every section)
 
     @model_validator(mode='after')
     def _smoke_vars_declared(self):

@@ -19,11 +19,14 @@ from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, p
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'SKIP_TAG', 'RunSpec', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run', 'run_experiment',
-           'model_dirs', 'sampled_completions', 'results_rows', 'final_models', 'final_models_markdown',
-           'results_markdown', 'search_rows', 'search_markdown', 'trace_stats', 'evaluations_of', 'group_series',
-           'group_markdown', 'aggregate', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows', 'paired_markdown',
-           'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows', 'seed_markdown', 'main']
+__all__ = ['log', 'SKIP_TAG', 'REPORT_SECTIONS', 'RunSpec', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
+           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models',
+           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats',
+           'evaluations_of', 'group_series', 'group_markdown', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows',
+           'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows', 'seed_markdown',
+           'Report', 'section_results', 'section_traces', 'section_paired', 'section_seeds', 'section_final_models',
+           'section_searches', 'section_by_group', 'section_training', 'section_budget', 'section_probes', 'aggregate',
+           'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -117,8 +120,10 @@ def load_experiment(spec: str | Path | dict,          # shipped spec name, YAML 
                 if 'output_dir' in declared: params['output_dir'] = str(out/rname)
                 runs.append(RunSpec(rname, nb, {k: v for k, v in params.items() if v is not None}, [scope[n] for n in needs], arm,
                                     seed if seeds and r.repeat else None, method))
+    bad = [s for s in sp.report if s not in REPORT_SECTIONS]     # the report's sections (defined below, with `aggregate`)
+    if bad: raise LabError(f'{src}: report names unknown section(s) {bad}: use some of {list(REPORT_SECTIONS)}')
     return {'name': name, 'description': sp.description, 'output_dir': out, 'source': src, 'smoke': smoke,
-            'compare_by': sp.compare_by, 'seeds': seeds}, runs
+            'compare_by': sp.compare_by, 'seeds': seeds, 'report': sp.report}, runs
 
 
 # %% ../nbs/70_runs.ipynb #3330f118
@@ -359,69 +364,6 @@ def group_markdown(series: dict[str, dict], by: str) -> str:
     n = sorted({per[g]['n'] for per in series.values() for g in per})
     return table + f"\nexamples per {by}: {n[0] if len(n) == 1 else f'{n[0]}-{n[-1]}'}\n"
 
-def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
-    "Write results.csv / results.md and the plots for an experiment (and, for curricula, the final models side by side); returns the summary."
-    out: Path = info['output_dir']
-    rows, traces, finals = results_rows(runs), trace_stats(runs), final_models(runs)
-    md = (results_markdown(rows) if rows else '') + ''.join(
-        f"\n- traces `{k}`: {v['grpo_successes']}/{v['total_samples']} problems from the model (success rate {v['success_rate']:.3f}, "
-        f"{v['avg_attempts_for_successes']:.2f} attempts per success, {v['avg_attempts_overall']:.2f} overall), "
-        f"{v['fallback_count']} reference solutions\n" for k, v in traces.items())
-    paired = paired_rows(runs)    # every pair of models evaluated on the same problems (defined below)
-    if paired:
-        write_csv(out/'paired.csv', paired)
-        md += '\n## Paired comparisons (same problems, exact McNemar)\n\n' + paired_markdown(paired)
-    over, over_paired = (seed_rows(runs), seed_paired_rows(runs)) if len(info.get('seeds') or []) > 1 else ([], [])
-    if over:          # repeats: each run's mean over seeds, and the pairs per seed and pooled (defined below)
-        write_csv(out/'seeds.csv', over)
-        if over_paired: write_csv(out/'seeds_paired.csv', [{k: v if not isinstance(v, list) else ' '.join(f'{p:.3g}' for p in v) for k, v in r.items()} for r in over_paired])
-        md += f"\n## Over seeds {info['seeds']}\n\n" + seed_markdown(over, over_paired)
-    if finals:
-        write_csv(out/'final_models.csv', finals)
-        md += '\n## Final models\n\n' + final_models_markdown(finals)
-    searches, plots, groups = search_rows(runs), [], {}
-    if searches:      # seed 002: the program searches side by side, and their rewards against generation in one figure
-        write_csv(out/'searches.csv', searches)
-        md += '\n## Searches\n\n' + search_markdown(searches)
-        by_name = {r.name: Path(r.parameters['output_dir']) for r in runs}
-        plot_evolution({s['run']: read_json(by_name[s['run']]/'evolution.json') for s in searches}, out/'plots'/'evolution.png')
-        plots.append(str(out/'plots'/'evolution.png'))
-    for by in info.get('compare_by', []):       # e.g. seed 000: accuracy by composition level, one line per condition
-        series = group_series(runs, by)
-        if not series: continue
-        groups[by] = series
-        md += f'\n## Accuracy by {by}\n\n' + group_markdown(series, by)
-        p = out/'plots'/f'by_{by}.png'
-        plot_group_lines(series, by, p, title=f"{info['name']}: accuracy by {by}"); plots.append(str(p))
-    if rows:
-        write_csv(out/'results.csv', rows)
-        write_text(out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{md}")
-    for r in runs:
-        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
-            if (d/'train_log.csv').exists():
-                p = out/'plots'/f"{r.name}{'_' + label if label else ''}_training.png"
-                plot_training(d, p); plots.append(str(p))
-    budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '' and x['stage'] != 'prep']
-    if len({x['train_samples'] for x in budget}) > 1:     # the start model and the prep run: reference lines, not budget points
-        refs = [x for x in rows if x not in budget and x['task'] in {b['task'] for b in budget} and (x['stage'] in ('prep', 'base'))]
-        spread = []
-        if over:      # repeats: each point the mean over seeds with its interval, each seed's value a dot beside it
-            means = {r['arm']: r for r in over}
-            mean_of = lambda x: {**x, 'run': x['arm'], 'accuracy': means[x['arm']]['strict'], 'ci_low': means[x['arm']]['strict_ci_low'],
-                                 'ci_high': means[x['arm']]['strict_ci_high']} if x['arm'] in means else x
-            spread, budget = budget, list({x['arm']: mean_of(x) for x in budget}.values())
-            refs = list({x['arm']: mean_of(x) for x in refs}.values())
-        plot_budget(budget, out/'plots'/'budget.png', references=refs, spread=spread); plots.append(str(out/'plots'/'budget.png'))
-    grouped = dict.fromkeys(k.split(':')[0] for f in finals for k in f if ':' in k)
-    for e in grouped:      # per evaluation with groups (seed 003's probe categories): one bar per condition and group
-        p = out/'plots'/f'{e}_by_group.png'
-        plot_probes({f['run']: f['model'] for f in finals if f'{e}_accuracy' in f}, f'eval_{e}', path=p, overall=True,
-                    title=f'{e}: final models by group'); plots.append(str(p))
-    return {'name': info['name'], 'output_dir': str(out), 'results': rows, 'traces': traces, 'final_models': finals, 'searches': searches,
-            'by_group': groups, 'paired': paired, 'seeds': over, 'seeds_paired': over_paired,
-            'markdown': md, 'plots': plots, 'notebooks': str(out/'notebooks')}
-
-
 # %% ../nbs/70_runs.ipynb #125422ce
 def mcnemar_p(a_only: int, b_only: int) -> float:
     "Exact two-sided McNemar p-value from the discordant counts (problems only A gets right, only B gets right)."
@@ -555,6 +497,119 @@ def seed_markdown(rows: Sequence[dict], paired: Sequence[dict]) -> str:
               f"{f(r['lenient_p'])} ({f(r['lenient_p_holm'])})"] for r in paired])
     return md
 
+
+# %% ../nbs/70_runs.ipynb #2a2365c1
+class Report:
+    "What the report's sections share: the spec's info and runs, the rows they build once (`rows`, `over`, `finals`), and what they write."
+    def __init__(self, info: dict, runs: Sequence[RunSpec]):
+        self.info, self.runs, self.out = info, list(runs), Path(info['output_dir'])
+        self.md, self.plots, self.summary = [], [], {}
+        self._cache = {}
+    def _once(self, key, f):
+        if key not in self._cache: self._cache[key] = f()
+        return self._cache[key]
+    @property
+    def rows(self): return self._once('rows', lambda: results_rows(self.runs))
+    @property
+    def finals(self): return self._once('finals', lambda: final_models(self.runs))
+    @property
+    def over(self):   # repeats: each run's mean over seeds, and the pairs per seed and pooled
+        return self._once('over', lambda: (seed_rows(self.runs), seed_paired_rows(self.runs)) if len(self.info.get('seeds') or []) > 1 else ([], []))
+    def section(self, title: str, md: str): self.md.append(f'\n## {title}\n\n{md}')
+    def plot(self, name: str) -> Path: p = self.out/'plots'/name; self.plots.append(str(p)); return p
+
+def section_results(rep: Report):
+    "Every evaluation: run, method, budget, strict and lenient accuracy with 95 % intervals (`results.csv`)."
+    rep.summary['results'] = rep.rows
+    if rep.rows: rep.md.append(results_markdown(rep.rows)); write_csv(rep.out/'results.csv', rep.rows)
+
+def section_traces(rep: Report):
+    "Seed 001's traces: how many problems the model solved, how many fell back to the reference solution."
+    rep.summary['traces'] = tr = trace_stats(rep.runs)
+    rep.md += [f"\n- traces `{k}`: {v['grpo_successes']}/{v['total_samples']} problems from the model (success rate {v['success_rate']:.3f}, "
+               f"{v['avg_attempts_for_successes']:.2f} attempts per success, {v['avg_attempts_overall']:.2f} overall), "
+               f"{v['fallback_count']} reference solutions\n" for k, v in tr.items()]
+
+def section_paired(rep: Report):
+    "Every pair of models evaluated on the same problems, exact McNemar (`paired.csv`)."
+    rep.summary['paired'] = paired = paired_rows(rep.runs)
+    if paired:
+        write_csv(rep.out/'paired.csv', paired)
+        rep.section('Paired comparisons (same problems, exact McNemar)', paired_markdown(paired))
+
+def section_seeds(rep: Report):
+    "Repeats: each run's mean over seeds with an interval over seeds and problems, and the pairs per seed and pooled (`seeds.csv`)."
+    over, over_paired = rep.over
+    rep.summary['seeds'], rep.summary['seeds_paired'] = over, over_paired
+    if not over: return
+    write_csv(rep.out/'seeds.csv', over)
+    if over_paired: write_csv(rep.out/'seeds_paired.csv', [{k: v if not isinstance(v, list) else ' '.join(f'{p:.3g}' for p in v) for k, v in r.items()} for r in over_paired])
+    rep.section(f"Over seeds {rep.info['seeds']}", seed_markdown(over, over_paired))
+
+def section_final_models(rep: Report):
+    "Curricula (seed 003): each condition's final model side by side (`final_models.csv`)."
+    rep.summary['final_models'] = rep.finals
+    if rep.finals:
+        write_csv(rep.out/'final_models.csv', rep.finals); rep.section('Final models', final_models_markdown(rep.finals))
+
+def section_searches(rep: Report):
+    "Program searches (seed 002): side by side, and their rewards against generation in one figure (`searches.csv`)."
+    rep.summary['searches'] = searches = search_rows(rep.runs)
+    if not searches: return
+    write_csv(rep.out/'searches.csv', searches); rep.section('Searches', search_markdown(searches))
+    by_name = {r.name: Path(r.parameters['output_dir']) for r in rep.runs}
+    plot_evolution({s['run']: read_json(by_name[s['run']]/'evolution.json') for s in searches}, rep.plot('evolution.png'))
+
+def section_by_group(rep: Report):
+    "Accuracy by each `compare_by` column (seed 000: level), a table and a line per run."
+    rep.summary['by_group'] = groups = {}
+    for by in rep.info.get('compare_by', []):
+        series = group_series(rep.runs, by)
+        if not series: continue
+        groups[by] = series
+        rep.section(f'Accuracy by {by}', group_markdown(series, by))
+        plot_group_lines(series, by, rep.plot(f'by_{by}.png'), title=f"{rep.info['name']}: accuracy by {by}")
+
+def section_training(rep: Report):
+    "Every training run's curves (`plots.plot_training`)."
+    for r in rep.runs:
+        for label, d in model_dirs(r) if r.parameters.get('output_dir') else []:
+            if (d/'train_log.csv').exists(): plot_training(d, rep.plot(f"{r.name}{'_' + label if label else ''}_training.png"))
+
+def section_budget(rep: Report):
+    "Seed 001: accuracy against the training budget, one line per method (SFT, GRPO), the start model and prep run as references."
+    rows = rep.rows
+    budget = [x for x in rows if x['method'] in ('sft', 'grpo') and x['train_samples'] != '' and x['stage'] != 'prep']
+    if len({x['train_samples'] for x in budget}) <= 1: return
+    refs = [x for x in rows if x not in budget and x['task'] in {b['task'] for b in budget} and (x['stage'] in ('prep', 'base'))]
+    over, spread = rep.over[0], []
+    if over:      # repeats: each point the mean over seeds with its interval, each seed's value a dot beside it
+        means = {r['arm']: r for r in over}
+        mean_of = lambda x: {**x, 'run': x['arm'], 'accuracy': means[x['arm']]['strict'], 'ci_low': means[x['arm']]['strict_ci_low'],
+                             'ci_high': means[x['arm']]['strict_ci_high']} if x['arm'] in means else x
+        spread, budget = budget, list({x['arm']: mean_of(x) for x in budget}.values())
+        refs = list({x['arm']: mean_of(x) for x in refs}.values())
+    plot_budget(budget, rep.plot('budget.png'), references=refs, spread=spread)
+
+def section_probes(rep: Report):
+    "Curricula with grouped evaluations (seed 003's probe categories): one bar per condition and group."
+    for e in dict.fromkeys(k.split(':')[0] for f in rep.finals for k in f if ':' in k):
+        plot_probes({f['run']: f['model'] for f in rep.finals if f'{e}_accuracy' in f}, f'eval_{e}', path=rep.plot(f'{e}_by_group.png'),
+                    overall=True, title=f'{e}: final models by group')
+
+REPORT_SECTIONS = {'results': section_results, 'traces': section_traces, 'paired': section_paired, 'seeds': section_seeds,
+                   'final_models': section_final_models, 'searches': section_searches, 'by_group': section_by_group,
+                   'training': section_training, 'budget': section_budget, 'probes': section_probes}
+
+def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
+    "Write the report the spec declares (`report:`, by default every section; each writes only when it has data): results.md, its CSVs and plots; returns the summary."
+    rep = Report(info, runs)
+    for name in ['results', *[n for n in (info.get('report') or REPORT_SECTIONS) if n != 'results']]:   # the table always, first
+        REPORT_SECTIONS[name](rep)
+    if rep.rows: write_text(rep.out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{''.join(rep.md)}")
+    return {'name': info['name'], 'output_dir': str(rep.out), 'results': [], 'traces': {}, 'final_models': [], 'searches': [],
+            'by_group': {}, 'paired': [], 'seeds': [], 'seeds_paired': [], **rep.summary,
+            'markdown': ''.join(rep.md), 'plots': rep.plots, 'notebooks': str(rep.out/'notebooks')}
 
 # %% ../nbs/70_runs.ipynb #f77b6820
 def main(argv: Sequence[str] | None = None) -> dict:

@@ -113,6 +113,9 @@ def test_shipped_specs_load(monkeypatch, tmp_path):
     with pytest.raises(LabError, match=r'vars.gsm8k: \$\{GSM8K_PATH\} is not set: pass --var gsm8k=VALUE or set the environment variable GSM8K_PATH'):
         load_experiment('seed001_exp1')
     assert load_experiment('seed001_exp1', variables={'gsm8k': str(tmp_path)})[1][0].parameters['task_config'] == json.dumps({'path': str(tmp_path)})
+    assert load_experiment('seed001_cpu_exp2')[0]['report'] == ['results', 'traces', 'paired', 'seeds', 'training']   # no budget plot
+    with pytest.raises(LabError, match=r"report names unknown section\(s\) \['budgets'\]: use some of \['results', "):
+        load_experiment({**_spec(), 'report': ['budgets']})
 
 def _training_problems(run) -> list[str]:
     "The problems a seed-001 run trains or samples on (their split keys: GSM8K's question, a drill's operands), drawn as its trainer draws them."
@@ -244,6 +247,8 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
         sampled = {r['run']: r['sampled'] for r in summary['results'] if r['run'].startswith(('eval_rl_', 'eval_rft_'))}
         assert len(sampled) == 4 and len(set(sampled.values())) == 1 and list(sampled.values())[0] > 0, sampled
     assert all(Path(p).exists() for p in summary['plots']) and any(p.endswith('_training.png') for p in summary['plots'])
+    if spec.startswith('seed001'):    # Experiment 1 plots accuracy against the budget; Experiment 2's report leaves the section out
+        assert any(p.endswith('budget.png') for p in summary['plots']) == ('exp1' in spec), summary['plots']
     # the report again from the run folders, in a fresh process: the same table, and neither torch nor the sandbox imported
     code = ("import sys; from curriculum_lab.runs import load_experiment, aggregate; s = aggregate(*load_experiment(sys.argv[1], sys.argv[2], smoke=True)); "
             "print(len(s['results']), sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'trl', 'peft') "
