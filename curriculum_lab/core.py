@@ -17,7 +17,8 @@ __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'METHODS', 'LabError', 'get_logge
            'seed_everything', 'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info',
            'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run',
            'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'sub_seed', 'notebook_params',
-           'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table']
+           'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table', 'evaluation_columns',
+           'evaluation_cells']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -464,3 +465,24 @@ def markdown_table(head: Sequence[str], rows: Sequence[Sequence]) -> str:
     return '\n'.join(['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|' * len(head)] +
                      ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
 
+
+def evaluation_columns(ev: dict | None,              # an evaluation's metrics (`metrics.json` entry); None or {}: empty cells
+                       prefix: str,                  # column prefix, e.g. the evaluation's name
+                       groups: Sequence[str] = (),   # `accuracy_by_<group>` breakdowns to include (seed 003's probe `category`)
+                      ) -> dict:
+    "One evaluation as flat columns `<prefix>_accuracy`, `_ci_low`, `_ci_high`, `_lenient` (and its interval), `_n`, `_answer_prop`, `_mul_tokens`, and `<prefix>:<group value>_accuracy` (and its interval): the one flattening every table of several evaluations uses."
+    ev = ev or {}
+    (lo, hi), (llo, lhi) = ev.get('accuracy_ci95') or ('', ''), ev.get('accuracy_lenient_ci95') or ('', '')
+    out = {f'{prefix}_accuracy': ev.get('accuracy', ''), f'{prefix}_ci_low': lo, f'{prefix}_ci_high': hi,
+           f'{prefix}_lenient': ev.get('accuracy_lenient', ''), f'{prefix}_lenient_ci_low': llo, f'{prefix}_lenient_ci_high': lhi,
+           f'{prefix}_n': ev.get('n', ''), f'{prefix}_answer_prop': ev.get('answer_proportion', ''),
+           f'{prefix}_mul_tokens': ev.get('mul_tokens_per_response', '')}
+    for g in groups:
+        for v, per in (ev.get(f'accuracy_by_{g}') or {}).items():
+            out.update({f'{prefix}:{v}_accuracy': per['accuracy'], f'{prefix}:{v}_ci_low': per['ci95'][0], f'{prefix}:{v}_ci_high': per['ci95'][1]})
+    return out
+
+def evaluation_cells(row: dict, prefix: str) -> list[str]:
+    "Strict and lenient accuracy `x [lo, hi]` of `evaluation_columns`' columns, as table cells."
+    g = lambda k: row.get(f'{prefix}{k}', '')
+    return [ci_text(g('_accuracy'), g('_ci_low'), g('_ci_high')), ci_text(g('_lenient'), g('_lenient_ci_low'), g('_lenient_ci_high'))]

@@ -11,7 +11,7 @@ from typing import Any, Sequence, Optional
 import yaml
 from datasets import Dataset, concatenate_datasets
 
-from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_params, read_json, read_train_log,
+from .core import (LabError, RunDir, check_same_params, evaluation_cells, evaluation_columns, get_logger, markdown_table, notebook_params, read_json, read_train_log,
                                  start_run, write_csv, write_json, write_text)
 from .config import Curriculum, EvalSpec, Source, Stage, find_config, read_yaml, substitute, validate
 from .models import EMBEDDED_MODEL, as_lora_spec, load_model, resolve_precision
@@ -159,15 +159,7 @@ def summary_rows(out: Path, cur: Curriculum) -> list[dict]:
         m = RunDir(d, create=False).read_metrics() if d.exists() else {}
         r = {'model': label, 'examples': m.get('train', {}).get('examples', ''), 'first_loss': m.get('train', {}).get('first_loss', ''),
              'final_loss': m.get('train', {}).get('final_loss', '')}
-        for ev in cur.eval:
-            e = m.get(f'eval_{ev.name}', {})
-            r[f'{ev.name}_accuracy'] = e.get('accuracy', '')
-            ci = e.get('accuracy_ci95') or ['', '']
-            r[f'{ev.name}_ci_low'], r[f'{ev.name}_ci_high'] = ci
-            r[f'{ev.name}_accuracy_lenient'] = e.get('accuracy_lenient', '')
-            r[f'{ev.name}_lenient_ci_low'], r[f'{ev.name}_lenient_ci_high'] = e.get('accuracy_lenient_ci95') or ['', '']
-            r[f'{ev.name}_answer_prop'] = e.get('answer_proportion', '')
-            r[f'{ev.name}_mul_tokens'] = e.get('mul_tokens_per_response', '')
+        for ev in cur.eval: r.update(evaluation_columns(m.get(f'eval_{ev.name}'), ev.name))
         rows.append(r)
     return rows
 
@@ -179,10 +171,7 @@ def summary_markdown(rows: list[dict], cur: Curriculum) -> str:
     for r in rows:
         cells = [r['model'], f(r['examples'], 0), f(r['final_loss'])]
         for ev in cur.eval:
-            e = ev.name
-            cells += [ci_text(r[f'{e}_accuracy'], r[f'{e}_ci_low'], r[f'{e}_ci_high']),
-                      ci_text(r[f'{e}_accuracy_lenient'], r[f'{e}_lenient_ci_low'], r[f'{e}_lenient_ci_high']),
-                      f(r[f'{e}_answer_prop'], 2), f(r[f'{e}_mul_tokens'], 2)]
+            cells += [*evaluation_cells(r, ev.name), f(r[f'{ev.name}_answer_prop'], 2), f(r[f'{ev.name}_mul_tokens'], 2)]
         body.append(cells)
     return markdown_table(head, body)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, ci_text, get_logger, markdown_table, notebook_method, notebook_params, notebook_parameters, read_csv,
+from .core import (LabError, RunDir, check_same_params, ci_text, evaluation_cells, evaluation_columns, get_logger, markdown_table, notebook_method, notebook_params, notebook_parameters, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
@@ -266,16 +266,7 @@ def final_models(runs: Sequence[RunSpec],
         s = read_json(f)
         row = {'run': r.name, 'condition': s['condition'], 'model': s['final_model']}
         for key, ev in RunDir(s['final_model'], create=False).read_metrics().items():
-            if not isinstance(ev, dict) or 'accuracy' not in ev: continue
-            e = key.removeprefix('eval_')
-            row.update({f'{e}_accuracy': ev['accuracy'], f'{e}_ci_low': ev['accuracy_ci95'][0], f'{e}_ci_high': ev['accuracy_ci95'][1],
-                        f'{e}_lenient': ev['accuracy_lenient'], f'{e}_lenient_ci_low': ev['accuracy_lenient_ci95'][0],
-                        f'{e}_lenient_ci_high': ev['accuracy_lenient_ci95'][1], f'{e}_n': ev['n']})
-            for gk, per in ev.items():
-                if not gk.startswith('accuracy_by_') or gk.removeprefix('accuracy_by_') not in groups: continue
-                for g, v in per.items():
-                    row.update({f'{e}:{g}_accuracy': v['accuracy'], f'{e}:{g}_ci_low': v['ci95'][0], f'{e}:{g}_ci_high': v['ci95'][1]})
-            row[f'{e}_mul_tokens'] = ev.get('mul_tokens_per_response', '')
+            if isinstance(ev, dict) and 'accuracy' in ev: row.update(evaluation_columns(ev, key.removeprefix('eval_'), groups))
         out.append(row)
     return out
 
@@ -287,15 +278,13 @@ def final_models_markdown(rows: Sequence[dict]) -> str:
         if ':' in c: head.append(f'{c} [95% CI]'); fmt.append((c, None))
         else:
             head += [f'{c} strict [95% CI]', f'{c} lenient [95% CI]', f'{c} mul tokens/resp.']; fmt.append((c, 'all'))
-    ci = lambda r, a, lo, hi: ci_text(r.get(a), r.get(lo), r.get(hi))
     body = []
     for r in rows:
         cells = [r['run'], r['condition']]
         for c, kind in fmt:
-            cells.append(ci(r, f'{c}_accuracy', f'{c}_ci_low', f'{c}_ci_high'))
-            if kind:
-                mt = r.get(f'{c}_mul_tokens', '')
-                cells += [ci(r, f'{c}_lenient', f'{c}_lenient_ci_low', f'{c}_lenient_ci_high'), '' if mt in ('', None) else f'{mt:.2f}']
+            if not kind: cells.append(evaluation_cells(r, c)[0]); continue
+            mt = r.get(f'{c}_mul_tokens', '')
+            cells += [*evaluation_cells(r, c), '' if mt in ('', None) else f'{mt:.2f}']
         body.append(cells)
     return markdown_table(head, body)
 
