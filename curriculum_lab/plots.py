@@ -13,7 +13,7 @@ from .core import LabError, RunDir, read_json, read_train_log, running_mean, sav
 
 # %% auto #0
 __all__ = ['evaluations', 'plot_training', 'plot_budget', 'plot_groups', 'plot_probes', 'group_order', 'plot_group_lines',
-           'plot_evolution']
+           'plot_arms', 'plot_evolution']
 
 # %% ../nbs/03_plots.ipynb #419e790f
 def evaluations(run_dir: str | Path) -> dict[str, dict]:
@@ -158,6 +158,23 @@ def plot_group_lines(series: dict[str, dict],   # label -> {group value: {'accur
     ax.set_xticks(range(len(groups))); ax.set_xticklabels([str(g) for g in groups])
     ax.set_xlabel(xlabel); ax.set_ylabel('accuracy'); ax.set_ylim(0, 1); ax.grid(alpha=.3); ax.legend(fontsize=8)
     ax.set_title(title or f'accuracy by {xlabel}')
+    fig.tight_layout()
+    return save_png(fig, path)
+
+# %% ../nbs/03_plots.ipynb #4c4108b9
+def plot_arms(rows: Sequence[dict],     # one per arm: arm, strict, strict_ci_low, strict_ci_high, strict_per_seed ('0.300 / 0.275 / ...')
+              path: str | Path | None = None, title: str = 'accuracy by arm, mean over seeds') -> Figure:
+    "Each arm's mean (strict) accuracy over seeds with its 95 % interval, each seed's value a dot beside it; arms in the given order."
+    if not rows: raise LabError('no arms to plot')
+    fig = Figure(figsize=(1.5 + 0.9 * len(rows), 3.6)); ax = fig.subplots()
+    for i, r in enumerate(rows):
+        y = float(r['strict'])
+        ax.errorbar([i], [y], yerr=[[y - float(r['strict_ci_low'])], [float(r['strict_ci_high']) - y]], marker='o', capsize=4, color='C0')
+        per = [float(v) for v in str(r.get('strict_per_seed', '')).split(' / ') if v.strip()]
+        ax.scatter([i + 0.12] * len(per), per, s=12, color='C1', alpha=.7, label='each seed' if i == 0 else None)
+    top = max(float(r['strict_ci_high']) for r in rows)
+    ax.set_xticks(range(len(rows)), [r['arm'] for r in rows], rotation=30, ha='right')
+    ax.set(ylabel='accuracy (strict)', ylim=(0, min(1.0, max(0.1, 1.2 * top))), title=title); ax.grid(alpha=.3, axis='y'); ax.legend()
     fig.tight_layout()
     return save_png(fig, path)
 

@@ -14,7 +14,7 @@ import yaml
 from .core import (LabError, RunDir, check_same_params, ci_text, evaluation_cells, evaluation_columns, get_logger, markdown_table, notebook_method, notebook_params, notebook_parameters, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
-from .plots import group_order, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
+from .plots import group_order, plot_arms, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
 
 log = get_logger('curriculum_lab.runs')
 
@@ -527,13 +527,14 @@ def section_paired(rep: Report):
         rep.section('Paired comparisons (same problems, exact McNemar)', paired_markdown(paired))
 
 def section_seeds(rep: Report):
-    "Repeats: each run's mean over seeds with an interval over seeds and problems, and the pairs per seed and pooled (`seeds.csv`)."
+    "Repeats: each run's mean over seeds with an interval over seeds and problems, and the pairs per seed and pooled (`seeds.csv`); a figure of the arms."
     over, over_paired = rep.over
     rep.summary['seeds'], rep.summary['seeds_paired'] = over, over_paired
     if not over: return
     write_csv(rep.out/'seeds.csv', over)
     if over_paired: write_csv(rep.out/'seeds_paired.csv', [{k: v if not isinstance(v, list) else ' '.join(f'{p:.3g}' for p in v) for k, v in r.items()} for r in over_paired])
     rep.section(f"Over seeds {rep.info['seeds']}", seed_markdown(over, over_paired))
+    plot_arms(over, rep.plot('arms.png'), title=f"{rep.info['name']}: accuracy by arm, mean over seeds {rep.info['seeds']}")
 
 def section_final_models(rep: Report):
     "Curricula (seed 003): each condition's final model side by side (`final_models.csv`)."
