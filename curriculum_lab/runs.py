@@ -4,7 +4,7 @@
 
 # %% ../nbs/70_runs.ipynb #528f6418
 from __future__ import annotations
-import copy, itertools, json, logging, os, re, sys, time
+import copy, functools, itertools, json, logging, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -19,14 +19,14 @@ from .plots import group_order, plot_arms, plot_budget, plot_evolution, plot_gro
 log = get_logger('curriculum_lab.runs')
 
 # %% auto #0
-__all__ = ['log', 'SKIP_TAG', 'REPORT_SECTIONS', 'RunSpec', 'find_notebook', 'load_experiment', 'run_notebook', 'execute_run',
-           'run_experiment', 'model_dirs', 'sampled_completions', 'results_rows', 'final_models',
-           'final_models_markdown', 'results_markdown', 'search_rows', 'search_markdown', 'trace_stats',
-           'evaluations_of', 'group_series', 'group_markdown', 'mcnemar_p', 'holm', 'answers_by_problem', 'paired_rows',
-           'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows', 'seed_paired_rows', 'seed_markdown',
-           'Report', 'section_results', 'section_traces', 'section_paired', 'section_seeds', 'section_final_models',
-           'section_searches', 'section_by_group', 'section_training', 'section_budget', 'section_probes', 'aggregate',
-           'main']
+__all__ = ['log', 'STAGE_DIRECTIVES', 'REPORT_SECTIONS', 'RunSpec', 'find_notebook', 'load_experiment', 'cell_directives',
+           'is_stage_cell', 'run_notebook', 'execute_run', 'run_experiment', 'model_dirs', 'sampled_completions',
+           'results_rows', 'final_models', 'final_models_markdown', 'results_markdown', 'search_rows',
+           'search_markdown', 'trace_stats', 'evaluations_of', 'group_series', 'group_markdown', 'mcnemar_p', 'holm',
+           'answers_by_problem', 'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows',
+           'seed_paired_rows', 'seed_markdown', 'Report', 'section_results', 'section_traces', 'section_paired',
+           'section_seeds', 'section_final_models', 'section_searches', 'section_by_group', 'section_training',
+           'section_budget', 'section_probes', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -145,13 +145,22 @@ def _done(r: RunSpec, state: dict) -> bool:
                       fix=f'run the spec into another --output-dir, or delete {out} to run it again')
     return True
 
-SKIP_TAG = 'skip-in-runs'   # a cell tag: a documentation example too slow to repeat before every run of the stage
+STAGE_DIRECTIVES = ('default_exp', 'export', 'exporti', 'exports', 'stage', 'slow')   # the code cells a run executes
+
+def cell_directives(source: str) -> set[str]:
+    "The nbdev directives of a cell (`#| export`, `#| slow`, ...), by name."
+    return {m.group(1) for m in re.finditer(r'^#\|\s*([\w-]+)', source, re.M)}
+
+def is_stage_cell(cell) -> bool:
+    "True for a cell a run executes: prose, the module's code, the `parameters` cell, cells marked `#| stage`, and the work (`#| slow`)."
+    return (cell.cell_type != 'code' or 'parameters' in cell.get('metadata', {}).get('tags', [])
+            or bool(cell_directives(cell.source) & set(STAGE_DIRECTIVES)))
 
 def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
-    "A stage notebook as the runner executes it: without its cells tagged `skip-in-runs`."
+    "A stage notebook as the runner executes it: its stage cells, without the lessons (which `nbdev_test` runs)."
     import nbformat
     nb = nbformat.read(str(path), as_version=4)
-    nb.cells = [c for c in nb.cells if SKIP_TAG not in c.get('metadata', {}).get('tags', [])]
+    nb.cells = [c for c in nb.cells if is_stage_cell(c)]
     return nb
 
 def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
@@ -493,17 +502,13 @@ class Report:
     def __init__(self, info: dict, runs: Sequence[RunSpec]):
         self.info, self.runs, self.out = info, list(runs), Path(info['output_dir'])
         self.md, self.plots, self.summary = [], [], {}
-        self._cache = {}
-    def _once(self, key, f):
-        if key not in self._cache: self._cache[key] = f()
-        return self._cache[key]
-    @property
-    def rows(self): return self._once('rows', lambda: results_rows(self.runs))
-    @property
-    def finals(self): return self._once('finals', lambda: final_models(self.runs))
-    @property
+    @functools.cached_property
+    def rows(self): return results_rows(self.runs)
+    @functools.cached_property
+    def finals(self): return final_models(self.runs)
+    @functools.cached_property
     def over(self):   # repeats: each run's mean over seeds, and the pairs per seed and pooled
-        return self._once('over', lambda: (seed_rows(self.runs), seed_paired_rows(self.runs)) if len(self.info.get('seeds') or []) > 1 else ([], []))
+        return (seed_rows(self.runs), seed_paired_rows(self.runs)) if len(self.info.get('seeds') or []) > 1 else ([], [])
     def section(self, title: str, md: str): self.md.append(f'\n## {title}\n\n{md}')
     def plot(self, name: str) -> Path: p = self.out/'plots'/name; self.plots.append(str(p)); return p
 

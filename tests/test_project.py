@@ -172,3 +172,28 @@ def test_notebook_and_trainer_declare_the_same_defaults(nb):
     diff = default_differences(fn, ROOT/'nbs'/f'{nb}.ipynb', spell)
     assert {k: v for k, v in diff.items() if k not in OWN_EXAMPLE[nb]} == {}
     assert set(notebook_parameters(ROOT/"nbs"/f"{nb}.ipynb", defaults=True)) - set(declared_defaults(fn)) == NOTEBOOK_ONLY[nb]
+
+def _undefined_in_run(nb: Path) -> list[str]:
+    "Names the cells a run executes (`runs.run_notebook`) read but never define, in their order: pyflakes on them as one module."
+    import ast
+    from pyflakes.checker import Checker
+    from pyflakes.messages import UndefinedName
+    from curriculum_lab.runs import run_notebook
+    code = '\n'.join(c.source for c in run_notebook(nb).cells if c.cell_type == 'code')
+    code = '\n'.join(l for l in code.splitlines() if not l.lstrip().startswith(('%', '!')))
+    return sorted({m.message_args[0] for m in Checker(ast.parse(code), builtins={'display', 'get_ipython'}).messages
+                   if isinstance(m, UndefinedName)})
+
+def test_a_run_executes_no_lesson_and_needs_none(tmp_path):
+    "A run skips the lessons (nbdev_test runs them); what it executes defines every name it reads."
+    from curriculum_lab.runs import run_notebook
+    test = {name: _undefined_in_run(ROOT/'nbs'/f'{name}.ipynb') for name in STAGES}
+    assert test == {name: [] for name in STAGES}, test
+    full, run = nbformat.read(str(ROOT/'nbs'/'30_sft.ipynb'), as_version=4), run_notebook(ROOT/'nbs'/'30_sft.ipynb')
+    kept = {c.source for c in run.cells}
+    assert any(c.source.startswith('#| slow') for c in run.cells)
+    assert not [c.source[:40] for c in full.cells if "train_sft('tiny'" in c.source and c.source in kept]   # the lessons on `tiny`
+    # a stage cell that reads a lesson's name is caught: 30_sft without its `#| stage` mark on `params = notebook_params(...)`
+    for c in full.cells: c.source = c.source.replace('#| stage\n', '')
+    nbformat.write(full, tmp_path/'30_sft.ipynb')
+    assert 'params' in _undefined_in_run(tmp_path/'30_sft.ipynb')
