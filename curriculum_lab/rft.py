@@ -26,8 +26,9 @@ log = get_logger('curriculum_lab.rft')
 
 # %% auto #0
 __all__ = ['log', 'ROLLOUT_FILE', 'SUMMARY_FILE', 'PARAMS_FILE', 'PARTS', 'CODE_MARKER', 'CODE_PREFIX', 'TRACE_STATS',
-           'TRACE_VARIANTS', 'rollout_prompts', 'score_rollouts', 'rollout_summary', 'rollout', 'remove_context',
-           'rft_data', 'train_rft', 'trace_line', 'stats_path', 'variant_path', 'trace_variants', 'generate_traces']
+           'TRACE_VARIANTS', 'rollout_prompts', 'score_rollouts', 'Parts', 'rollout_summary', 'rollout',
+           'remove_context', 'rft_data', 'train_rft', 'trace_line', 'stats_path', 'variant_path', 'trace_variants',
+           'generate_traces']
 
 # %% ../nbs/45_rft.ipynb #975b5915
 def rollout_prompts(task: str | Path | Task | Dataset, # task name, Task, a folder written by `save_task_dataset`, or its rows
@@ -74,13 +75,32 @@ ROLLOUT_FILE, SUMMARY_FILE, PARAMS_FILE, PARTS = 'rollout.parquet', 'rollout_sum
 def _write_parquet(table: pa.Table, path: Path) -> None:
     with atomic_write(path, 'wb') as f: pq.write_table(table, f)
 
-def _parts(folder: Path, rows: int, size: int, suffix: str, label: str) -> tuple[list, object, list]:
-    "Chunk starts, the part file of chunk i, and the chunks not written yet (a resumed run says how far it had got)."
-    starts = list(range(0, rows, size))
-    part = lambda i: folder/f'part-{i:05d}{suffix}'
-    todo = [i for i in range(len(starts)) if not part(i).exists()]
-    if len(todo) < len(starts): log.info(f'{label}: resuming, {len(starts) - len(todo)} of {len(starts)} parts already written')
-    return starts, part, todo
+class Parts:
+    "A long job over `rows` rows in chunks of `size`, each written as its own part file under `folder`: a killed job resumes at the first part not written, and one started with other parameters is refused, not mixed."
+    def __init__(self, folder: Path, rows: int, size: int, suffix: str, # '.parquet', '.jsonl'
+                 params: dict,                   # the job's parameters, recorded when it starts
+                 params_file: Path | None = None, # where they are recorded (None: in the folder)
+                 label: str = ''):
+        self.folder, self.rows, self.size, self.suffix, self.label = Path(folder), rows, size, suffix, label or str(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pf = Path(params_file or self.folder/PARAMS_FILE)
+        if pf.exists(): check_same_params(read_json(pf).get('params'), params, self.label)
+        else: write_json(pf, {'params': params, 'started': now_iso()})
+        self.starts = list(range(0, rows, size))
+        self.todo = [i for i in range(len(self.starts)) if not self.path(i).exists()]
+        if len(self.todo) < len(self.starts):
+            log.info(f'{self.label}: resuming, {len(self.starts) - len(self.todo)} of {len(self.starts)} parts already written')
+    def __len__(self): return len(self.starts)
+    def path(self, i: int) -> Path: return self.folder/f'part-{i:05d}{self.suffix}'
+    def paths(self) -> list[Path]: return [self.path(i) for i in range(len(self))]
+    def chunks(self):
+        "(part, first row, end row) of each part still to write, in order."
+        self._t0 = time.monotonic()
+        for self._j, i in enumerate(self.todo): yield i, self.starts[i], min(self.starts[i] + self.size, self.rows)
+    def minutes_left(self) -> float:
+        "In `chunks`' loop, once the current part is written: the time the parts left to write should take."
+        return (time.monotonic() - self._t0) / (self._j + 1) * (len(self.todo) - self._j - 1) / 60
+    def remove(self): shutil.rmtree(self.folder, ignore_errors=True)
 
 def rollout_summary(rows: Sequence[dict]) -> dict:
     "pass@1 and pass@k (strict and lenient), the histogram of correct samples per prompt, mean reward, tokens, truncation."
@@ -129,34 +149,31 @@ def rollout(model,                          # name, path, run directory, or a lo
     if overwrite:
         shutil.rmtree(parts, ignore_errors=True)
         for f in (ROLLOUT_FILE, SUMMARY_FILE, PARAMS_FILE): (out/f).unlink(missing_ok=True)
-    if (out/PARAMS_FILE).exists():
+    if all((out/f).exists() for f in (PARAMS_FILE, ROLLOUT_FILE, SUMMARY_FILE)):
         check_same_params(read_json(out/PARAMS_FILE).get('params'), params, str(out))
-        if (out/ROLLOUT_FILE).exists() and (out/SUMMARY_FILE).exists():
-            log.info(f'{out} already holds this rollout: returning its summary (overwrite=True samples again)')
-            return read_json(out/SUMMARY_FILE)
-    else: write_json(out/PARAMS_FILE, {'params': params, 'started': now_iso()})
-    parts.mkdir(parents=True, exist_ok=True)
-    starts, part, todo = _parts(parts, len(ds), chunk_prompts, '.parquet', str(out))
-    if todo:
+        log.info(f'{out} already holds this rollout: returning its summary (overwrite=True samples again)')
+        return read_json(out/SUMMARY_FILE)
+    p = Parts(parts, len(ds), chunk_prompts, '.parquet', params, params_file=out/PARAMS_FILE, label=str(out))
+    if p.todo:
         mdl, tok = model if isinstance(model, (tuple, list)) else load_model(model, merge=True)
         t0, ntok = time.monotonic(), 0
-        for j, i in enumerate(todo):
-            ex = ds.select(range(starts[i], min(starts[i] + chunk_prompts, len(ds)))).to_list()
+        for i, a, b in p.chunks():
+            ex = ds.select(range(a, b)).to_list()
             comps = generate(mdl, tok, [e['prompt'] for e in ex], n=k, max_new_tokens=max_new_tokens, temperature=temperature,
                              top_p=top_p, top_k=top_k, batch_size=batch_size, seed=sub_seed(seed, i), progress=progress, precision=params['precision'],
-                             desc=f'rollout {i + 1}/{len(starts)}')
+                             desc=f'rollout {i + 1}/{len(p)}')
             rows = score_rollouts(t, weights, [ex[c.index] for c in comps], comps)
-            for r, c in zip(rows, comps): r['index'] = starts[i] + c.index
-            _write_parquet(pa.Table.from_pylist(rows), part(i))
-            ntok += sum(c.tokens for c in comps); el = time.monotonic() - t0
-            log.info(f'rollout chunk {i + 1}/{len(starts)}: prompts to {starts[i] + len(ex)}/{len(ds)}, '
-                     f'pass@1 {sum(r["correct"] for r in rows) / len(rows):.3f}, {ntok / el:.0f} tok/s, '
-                     f'{el / (j + 1) * (len(todo) - j - 1) / 60:.1f} min left')
-    table = pa.concat_tables([pq.read_table(part(i)) for i in range(len(starts))], promote_options='default')
+            for r, c in zip(rows, comps): r['index'] = a + c.index
+            _write_parquet(pa.Table.from_pylist(rows), p.path(i))
+            ntok += sum(c.tokens for c in comps)
+            log.info(f'rollout chunk {i + 1}/{len(p)}: prompts to {b}/{len(ds)}, '
+                     f'pass@1 {sum(r["correct"] for r in rows) / len(rows):.3f}, {ntok / (time.monotonic() - t0):.0f} tok/s, '
+                     f'{p.minutes_left():.1f} min left')
+    table = pa.concat_tables([pq.read_table(f) for f in p.paths()], promote_options='default')
     summary = dict(rollout_summary(table.to_pylist()), file=str(out/ROLLOUT_FILE), params=params)
     _write_parquet(table, out/ROLLOUT_FILE)
     write_json(out/SUMMARY_FILE, summary)
-    shutil.rmtree(parts, ignore_errors=True)
+    p.remove()
     log.info(f"rollout: {summary['prompts']} prompts x {k}: pass@1 {summary['pass@1']:.3f}, pass@{k} {summary[f'pass@{k}']:.3f} "
              f"(lenient {summary['pass@1_lenient']:.3f} / {summary[f'pass@{k}_lenient']:.3f}) -> {out/ROLLOUT_FILE}")
     return summary
@@ -364,35 +381,29 @@ def generate_traces(model,                         # name, path, run directory (
         check_same_params(st.get('params'), params, str(out))
         log.info(f'{out} already holds these traces: returning its stats (overwrite=True samples again)')
         return st
-    parts.mkdir(parents=True, exist_ok=True)
-    if (parts/PARAMS_FILE).exists(): check_same_params(read_json(parts/PARAMS_FILE)['params'], params, str(out))
-    else: write_json(parts/PARAMS_FILE, {'params': params, 'started': now_iso()})
-    starts, part, todo = _parts(parts, len(ds), batch_size, '.jsonl', str(out))
-    if todo:
+    p = Parts(parts, len(ds), batch_size, '.jsonl', params, label=str(out))
+    if p.todo:
         mdl, tok = model if isinstance(model, (tuple, list)) else load_model(model, merge=True)
-        t0 = time.monotonic()
-        for j, i in enumerate(todo):
-            ex = ds.select(range(starts[i], min(starts[i] + batch_size, len(ds)))).to_list()
+        for i, a, b in p.chunks():
+            ex = ds.select(range(a, b)).to_list()
             found, pending = {}, list(range(len(ex)))
-            for a in range(1, max_attempts + 1):
+            for att in range(1, max_attempts + 1):
                 if not pending: break
-                comps = generate(mdl, tok, [ex[p]['prompt'] for p in pending], max_new_tokens=max_new_tokens, temperature=temperature,
-                                 top_p=top_p, batch_size=batch_size, seed=sub_seed(seed, i, a), progress=progress,
+                comps = generate(mdl, tok, [ex[q]['prompt'] for q in pending], max_new_tokens=max_new_tokens, temperature=temperature,
+                                 top_p=top_p, batch_size=batch_size, seed=sub_seed(seed, i, att), progress=progress,
                                  precision=params['precision'],
-                                 desc=f'traces {i + 1}/{len(starts)}, attempt {a}/{max_attempts}')
-                scores = t.score_many([c.text for c in comps], [ex[p] for p in pending])
-                for p, c, s in zip(pending, comps, scores):
-                    if s['correct'] == 1.0: found[p] = (a, c.text)
-                pending = [p for p in pending if p not in found]
-            lines = [dict(trace_line(t, e, found[p][1] if p in found else None), index=starts[i] + p,
-                          source='model' if p in found else 'fallback', attempts=found[p][0] if p in found else max_attempts,
+                                 desc=f'traces {i + 1}/{len(p)}, attempt {att}/{max_attempts}')
+                scores = t.score_many([c.text for c in comps], [ex[q] for q in pending])
+                for q, c, s in zip(pending, comps, scores):
+                    if s['correct'] == 1.0: found[q] = (att, c.text)
+                pending = [q for q in pending if q not in found]
+            lines = [dict(trace_line(t, e, found[q][1] if q in found else None), index=a + q,
+                          source='model' if q in found else 'fallback', attempts=found[q][0] if q in found else max_attempts,
                           reference=trace_line(t, e)['answer'])
-                     for p, e in enumerate(ex)]
-            write_text(part(i), ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
-            el = time.monotonic() - t0
-            log.info(f'traces batch {i + 1}/{len(starts)}: {len(found)}/{len(ex)} from the model, '
-                     f'{el / (j + 1) * (len(todo) - j - 1) / 60:.1f} min left')
-    lines = [json.loads(l) for i in range(len(starts)) for l in part(i).read_text(encoding='utf-8').splitlines()]
+                     for q, e in enumerate(ex)]
+            write_text(p.path(i), ''.join(json.dumps(l, ensure_ascii=False) + '\n' for l in lines))
+            log.info(f'traces batch {i + 1}/{len(p)}: {len(found)}/{len(ex)} from the model, {p.minutes_left():.1f} min left')
+    lines = [json.loads(l) for f in p.paths() for l in f.read_text(encoding='utf-8').splitlines()]
     ok = [l['attempts'] for l in lines if l['source'] == 'model']
     st = dict(total_samples=len(lines), grpo_successes=len(ok), fallback_count=len(lines) - len(ok),
               success_rate=len(ok) / len(lines), avg_attempts_for_successes=sum(ok) / len(ok) if ok else 0.0,
@@ -402,7 +413,7 @@ def generate_traces(model,                         # name, path, run directory (
     st['variants'] = {v: str(variant_path(out, v)) for v in TRACE_VARIANTS}
     write_text(out, jsonl(lines))
     write_json(stats_path(out), st)
-    shutil.rmtree(parts, ignore_errors=True)
+    p.remove()
     log.info(f"traces: {st['grpo_successes']}/{st['total_samples']} from the model (success rate {st['success_rate']:.3f}, "
              f"{st['avg_attempts_for_successes']:.2f} attempts per success), {st['fallback_count']} reference solutions -> {out}")
     return st

@@ -6,6 +6,7 @@ import papermill as pm
 import pytest
 import yaml
 
+from curriculum_lab.runs import run_notebook   # the stage cells, as a run executes them (nbdev_test runs the lessons)
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.curriculum import load_curriculum, run_curriculum
 
@@ -28,7 +29,7 @@ def _yaml(tmp_path, stages, name='tiny3'):
     return p
 
 def _run_nb(tmp_path, **params):
-    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters=params, progress_bar=False, kernel_name='python3',
+    pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), parameters=params, progress_bar=False, kernel_name='python3',
                         cwd=str(ROOT/'nbs'))
 
 def test_three_stage_curriculum_through_papermill(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from curriculum_lab.runs import run_notebook   # the stage cells, as a run executes them (nbdev_test runs the lessons)
 from curriculum_lab.core import read_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,7 +13,7 @@ NB = str(ROOT/'nbs'/'50_eval.ipynb')
 
 def _run(tmp_path, **params):
     out = tmp_path/'run'
-    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters={'output_dir': str(out), **params},
+    pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), parameters={'output_dir': str(out), **params},
                         progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'))
     return out
 
@@ -38,7 +39,7 @@ def test_tiny_model_in_seconds(tmp_path):
 def test_seed001_environment_variables(tmp_path, monkeypatch):
     "Without eval_samples and output_dir, EVAL_SAMPLES and OUTPUT_DIR decide, as for the trainers: OUTPUT_DIR/<stage>_eval."
     monkeypatch.setenv('EVAL_SAMPLES', '5'); monkeypatch.setenv('OUTPUT_DIR', str(tmp_path/'outputs'))
-    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), parameters={'model_path': 'tiny', 'stage': 'base', 'max_new_tokens': 8},
+    pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), parameters={'model_path': 'tiny', 'stage': 'base', 'max_new_tokens': 8},
                         progress_bar=False, kernel_name='python3', cwd=str(tmp_path))
     _check_run_dir(tmp_path/'outputs'/'base_eval', 'base', 5)
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from curriculum_lab.runs import run_notebook   # the stage cells, as a run executes them (nbdev_test runs the lessons)
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.grpo import train_grpo
 from curriculum_lab.rewards import DEFAULT_REWARDS
@@ -19,7 +20,7 @@ def test_notebook_on_tiny(tmp_path, caplog):
     "The issue's command with the tiny model: papermill nbs/40_grpo.ipynb out.ipynb -p base_model tiny -p train_samples 16 ..."
     out = tmp_path/'grpo'
     with caplog.at_level(logging.INFO, logger='papermill'):
-        pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
+        pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
                             log_output=True,
                             parameters=dict(base_model='tiny', train_samples=16, max_completion_length=8, eval_samples=4,
                                             eval_max_new_tokens=8, output_dir=str(out), prep_samples=0))

@@ -65,7 +65,7 @@ def test_dead_kernel_names_memory(tmp_path):
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
     nb.metadata['curriculum_lab'] = {'method': 'eval'}     # a stage notebook says what its runs are
     nb.cells = [nbformat.v4.new_code_cell("output_dir = ''", metadata={'tags': ['parameters']}),
-                nbformat.v4.new_code_cell('import os, signal; os.kill(os.getpid(), signal.SIGKILL)')]
+                nbformat.v4.new_code_cell('#| slow\nimport os, signal; os.kill(os.getpid(), signal.SIGKILL)')]   # the stage's work
     nbformat.write(nb, str(tmp_path/'killed.ipynb'))
     spec = {'name': 'killed', 'description': 'a kernel killed mid-run', 'runs': [{'name': 'k', 'notebook': str(tmp_path/'killed.ipynb')}]}
     with pytest.raises(LabError, match=r"run 'k': the kernel running killed.ipynb died, most often because the machine ran out of memory"):

@@ -6,6 +6,7 @@ import papermill as pm
 import pytest
 import torch
 
+from curriculum_lab.runs import run_notebook   # the stage cells, as a run executes them (nbdev_test runs the lessons)
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.models import load_model
 from curriculum_lab.core import read_train_log
@@ -19,7 +20,7 @@ def _losses(out): return [r['loss'] for r in read_train_log(Path(out)/'train_log
 
 def test_notebook_on_tiny(tmp_path):
     out = tmp_path/'run'
-    pm.execute_notebook(NB, str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
+    pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
                         parameters=dict(base_model='tiny', task='strings', task_config='{"level": 1}', train_samples=32,
                                         eval_samples=6, epochs=2.0, learning_rate=3e-3, max_length=192,
                                         eval_max_new_tokens=8, output_dir=str(out)))
