@@ -24,3 +24,13 @@ def run_py(code: str, env: dict | None = None, timeout: int = 600, **kw):
     import subprocess
     return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT, **kw)
+
+# The longest tests (measured: `make pytest` prints the slowest), started first: with two workers, a 4-minute smoke
+# started last leaves the other worker idle for minutes at the end.
+LONGEST_FIRST = ('test_every_shipped_spec_runs_with_smoke', 'test_docs.py', 'test_repeats_over_seeds', 'test_embedded_model_on_arithmetic',
+                 'test_cache_survives_a_killed_conversion', 'test_teacher_proposals_and_tokens', 'test_two_runs_then_resume',
+                 'test_three_stage_curriculum_through_papermill')
+
+def pytest_collection_modifyitems(config, items):
+    "Reorder (stably) so that the tests in LONGEST_FIRST start before the others."
+    items.sort(key=lambda it: next((i for i, k in enumerate(LONGEST_FIRST) if k in it.nodeid), len(LONGEST_FIRST)))
