@@ -170,9 +170,11 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
     out_nb = notebooks_dir/f'{r.name}.ipynb'
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     if progress: _show_notebook_output()
+    from curriculum_lab import kernels
+    warm = {'kernel_manager_class': kernels.WarmKernelManager} if kernels._server else {}   # forked by run_experiment's server
     try:
         pm.execute_notebook(run_notebook(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
-                            progress_bar=progress, kernel_name='python3', log_output=progress)
+                            progress_bar=progress, kernel_name='python3', log_output=progress, **warm)
     except pm.PapermillExecutionError as e:
         raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
                        f'Its executed notebook: {out_nb}') from None
@@ -185,8 +187,8 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
                    only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False,
-                   seeds: Sequence[int] | None = None) -> dict:
-    "Run every run of a spec (skipping completed ones), then aggregate; returns the summary with the results table."
+                   seeds: Sequence[int] | None = None, warm: bool = True) -> dict:
+    "Run every run of a spec (skipping completed ones), then aggregate; returns the summary with the results table. `warm`: fork each run's kernel from one process that imported the stack once (`kernels`)."
     info, runs = load_experiment(spec, output_dir, variables, smoke, seeds)
     out: Path = info['output_dir']
     if only:
@@ -195,21 +197,24 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
     out.mkdir(parents=True, exist_ok=True)
     state_f = out/'state.json'
     state = read_json(state_f) if state_f.exists() else {}
+    from curriculum_lab.kernels import warm_kernels
+    todo = [r for r in runs if not (only and r.name not in only) and not _done(r, state)]
     t0 = time.monotonic()
-    for i, r in enumerate(runs, 1):
-        if only and r.name not in only: continue
-        if _done(r, state):
-            log.info(f'[{i}/{len(runs)}] {r.name}: completed earlier, skipped'); continue
-        log.info(f'[{i}/{len(runs)}] {r.name}: {r.notebook.name} {r.parameters}')
-        state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
-        write_json(state_f, state)
-        s = time.monotonic()
-        try: nb = execute_run(r, out/'notebooks', progress)
-        except BaseException as e:
-            state[r.name].update(status='failed' if not isinstance(e, KeyboardInterrupt) else 'interrupted', error=str(e))
-            write_json(state_f, state); raise
-        state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb))
-        write_json(state_f, state)
+    with warm_kernels(enabled=warm and len(todo) > 1):
+        for i, r in enumerate(runs, 1):
+            if only and r.name not in only: continue
+            if _done(r, state):
+                log.info(f'[{i}/{len(runs)}] {r.name}: completed earlier, skipped'); continue
+            log.info(f'[{i}/{len(runs)}] {r.name}: {r.notebook.name} {r.parameters}')
+            state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
+            write_json(state_f, state)
+            s = time.monotonic()
+            try: nb = execute_run(r, out/'notebooks', progress)
+            except BaseException as e:
+                state[r.name].update(status='failed' if not isinstance(e, KeyboardInterrupt) else 'interrupted', error=str(e))
+                write_json(state_f, state); raise
+            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb))
+            write_json(state_f, state)
     summary = aggregate(info, runs)
     summary['seconds'] = round(time.monotonic() - t0, 1)
     write_json(out/'summary.json', summary)
@@ -618,6 +623,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument('--check', action='store_true', help='validate the spec and every run parameter, run nothing (no torch)')
     ap.add_argument('--seeds', nargs='+', type=int, metavar='SEED', help="run every run once per seed (default: the spec's seeds)")
     ap.add_argument('--smoke', action='store_true', help="the whole spec on the tiny model with the spec's smoke sizes (needs --output-dir)")
+    ap.add_argument('--cold-kernels', action='store_true', help='start every run in a new kernel that imports the stack itself (default: forked from one that did, on Linux)')
     a = ap.parse_args(argv)
     variables = {}
     for v in a.var:
@@ -631,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             w = max(16, *(len(r.name) + 1 for r in runs))
             for r in runs: print(f"  {r.name:<{w}} {r.notebook.name:<18} {json.dumps({k: v for k, v in r.parameters.items() if k != 'output_dir'})}")
             return {'name': info['name'], 'runs': [r.name for r in runs]}
-        s = run_experiment(a.spec, a.output_dir, variables, a.only, smoke=a.smoke, seeds=a.seeds)
+        s = run_experiment(a.spec, a.output_dir, variables, a.only, smoke=a.smoke, seeds=a.seeds, warm=not a.cold_kernels)
     except LabError as e:
         print(f'error: {e}', file=sys.stderr); raise SystemExit(2)
     print(f"\n{s['name']}: {len(s['results'])} evaluations in {s['seconds']:.0f} s\n\n{s['markdown']}")

@@ -36,9 +36,13 @@ def test_two_runs_then_resume(tmp_path):
     run_experiment(_spec(), out, progress=False)
     assert {n: (out/n/'run.json').read_text() for n in ('sft', 'eval')} == before
     # an interrupted experiment: drop the eval run's state, it alone runs again
+    completions = lambda: [(r['prompt'], r['completion']) for r in csv.DictReader(open(read_json(out/'eval'/'metrics.json')['final']['csv']))]
+    warm = completions()
     state['eval']['status'] = 'running'; (out/'state.json').write_text(json.dumps(state))
     run_experiment(_spec(), out, progress=False)
     assert (out/'sft'/'run.json').read_text() == before['sft'] and (out/'eval'/'run.json').read_text() != before['eval']
+    # the first pass forked its two kernels from one server (warm); this one run started a kernel of its own (cold): same answers
+    assert completions() == warm and len(warm) == 6
     # a completed run whose parameters changed in the spec is neither skipped nor redone over the old one
     changed = _spec(); changed['runs'][1]['parameters']['eval_samples'] = 3
     with pytest.raises(LabError, match=r"run 'eval' .* other parameters \(eval_samples: 6 -> 3\).*another --output-dir"):
