@@ -44,6 +44,7 @@ def _refusal(req: dict, base: dict) -> str | None:
     if sorted(os.sched_getaffinity(0)) != req['affinity']: return f"its CPU affinity {req['affinity']} is not the server's"
     return None
 
+# %% ../nbs/69_kernels.ipynb #baa4611e
 def in_kernel() -> None:
     "In a warm kernel, once it runs: redo what the preloaded modules decided at import, outside a kernel, about running in a notebook."
     if (trainer := sys.modules.get('transformers.trainer')):      # a cold kernel's Trainer shows its progress as a notebook table
