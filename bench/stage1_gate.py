@@ -9,6 +9,8 @@ The gate (issue 30): >= 0.80 strict on both Level-1 sets, Level 2 between 0.05 a
     python bench/stage1_gate.py --arms lora_six_mix --n 1024   # a quarter of two-step (Level-2) examples, training functions only
     python bench/stage1_gate.py --arms lora_six_mix --n 1024 --grad-accum 2 --base bench/out/stage1_gate/lora_six_n3072_e1 --out bench/out/stage1_gate/from3072
         # (that run, 2026-12-07 fourth session, had no --skip: its Level-1 answers were the base run's first 768; give --skip 3072)
+    python bench/stage1_gate.py --arms lora_six_mix --n 2048 --skip 3072 --skip-l2 256 --grad-accum 2 --base bench/out/stage1_gate/from3072/lora_six_mix_n1024_e1 --out bench/out/stage1_gate/from4096
+        # 1,536 new Level-1 answers and 512 new Level-2 ones on top of that run (fifth session)
 
 Every arm is a run directory (`train_sft` skips a completed run with the same fingerprint), so the script resumes.
 """
@@ -69,6 +71,7 @@ def main():
     ap.add_argument('--epochs', type=float, default=1.0)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--skip', type=int, default=0, help='mixed arms: leave out the first k Level-1 problems (those a --base run trained on)')
+    ap.add_argument('--skip-l2', type=int, default=0, help='mixed arms: leave out the first k Level-2 problems (those a --base run trained on)')
     ap.add_argument('--grad-accum', type=int, default=1, help='micro-batches per step (batch / grad-accum examples each): below 4,096 tokens per micro-batch SFT keeps glibc malloc')
     ap.add_argument('--n-gate', type=int, default=128, help='problems per gate set')
     ap.add_argument('--base', default='smollm2-135m-instruct')
@@ -85,7 +88,7 @@ def main():
             n2 = round(a.n * MIX_L2[arm])
             kw = dict(kw, dataset=concatenate_datasets([
                 task_examples(get_task('strings', format='json_output', **l1), a.n - n2, seed=0, skip=a.skip),
-                task_examples(get_task('strings', format='json_output', level=2, functions=train_fns, **LENS), n2, seed=0)]).shuffle(seed=0))
+                task_examples(get_task('strings', format='json_output', level=2, functions=train_fns, **LENS), n2, seed=0, skip=a.skip_l2)]).shuffle(seed=0))
         train_sft(a.base, task='strings', task_config=l1, train_samples=a.n,
                   epochs=a.epochs, batch_size=a.batch, grad_accum=a.grad_accum, max_length=256, eval_samples=0, eval_max_new_tokens=256, output_dir=out,
                   warmup_ratio=0.05, **kw)

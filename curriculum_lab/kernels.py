@@ -193,17 +193,17 @@ class WarmKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
 @contextlib.contextmanager
-def warm_kernels(enabled: bool = True, preload: Sequence[str] = PRELOAD) -> Iterator[KernelServer | None]:
-    "Within this block, kernels started with `WarmKernelManager` are forked from one server (None: off, or not available here)."
+def warm_kernels(enabled: bool = True, start: bool = True, preload: Sequence[str] = PRELOAD) -> Iterator[KernelServer | None]:
+    "Within this block, kernels started with `WarmKernelManager` are forked from one server: the active one, or a new one if `start` (None: off, or not available here)."
     global _server
-    if not enabled or _server is not None or (why := available()):
-        if enabled and _server is None: log.info(f'warm kernels: off ({why})')
-        yield _server; return
-    _server = KernelServer(preload)
+    outer = _server
+    if not enabled: _server = None                                     # cold inside, even within another block
+    elif outer is None and start and (why := available()): log.info(f'warm kernels: off ({why})')
+    elif outer is None and start: _server = KernelServer(preload)
     try: yield _server
     finally:
-        server, _server = _server, None
-        server.close()
+        if _server is not None and _server is not outer: _server.close()
+        _server = outer
 
 # %% ../nbs/69_kernels.ipynb #071ebed0
 if __name__ == '__main__' and getattr(sys.modules.get('IPython'), 'get_ipython', lambda: None)() is None:

@@ -200,7 +200,7 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
     from curriculum_lab.kernels import warm_kernels
     todo = [r for r in runs if not (only and r.name not in only) and not _done(r, state)]
     t0 = time.monotonic()
-    with warm_kernels(enabled=warm and len(todo) > 1):
+    with warm_kernels(enabled=warm, start=len(todo) > 1):   # a server's imports pay back from the second run on
         for i, r in enumerate(runs, 1):
             if only and r.name not in only: continue
             if _done(r, state):
