@@ -10,7 +10,7 @@ from pathlib import Path
 
 from curriculum_lab.runs import load_experiment, run_experiment
 
-TIMING = ('seconds', 'per_second', 'runtime')
+TIMING = ('seconds', 'per_second', 'runtime', 'time')   # columns that measure time (step_time, rollouts/seconds, ...)
 
 def _logs(out: Path) -> dict:
     "Every run's training log without its timing columns, and every evaluation's completions."
