@@ -5,9 +5,10 @@
 Prints one row per spec and arm (wall time, seconds per run as state.json records them) and checks that the two arms'
 training logs agree outside their timing columns and that their evaluations gave the same answers.
 """
-import csv, json, shutil, sys, tempfile, time
+import shutil, sys, tempfile, time
 from pathlib import Path
 
+from curriculum_lab.core import read_csv, read_json
 from curriculum_lab.runs import load_experiment, run_experiment
 
 TIMING = ('seconds', 'per_second', 'runtime', 'time')   # columns that measure time (step_time, rollouts/seconds, ...)
@@ -16,12 +17,12 @@ def _logs(out: Path) -> dict:
     "Every run's training log without its timing columns, and every evaluation's completions."
     got = {}
     for f in sorted(out.rglob('train_log.csv')):
-        rows = list(csv.DictReader(open(f)))
+        rows = read_csv(f)
         got[str(f.relative_to(out))] = [{k: v for k, v in r.items() if not any(t in k for t in TIMING)} for r in rows]
     for f in sorted(out.rglob('metrics.json')):
-        for name, ev in json.load(open(f)).items():
+        for name, ev in read_json(f).items():
             if isinstance(ev, dict) and ev.get('csv') and Path(ev['csv']).exists():
-                got[f'{f.parent.relative_to(out)}:{name}'] = [r['completion'] for r in csv.DictReader(open(ev['csv']))]
+                got[f'{f.parent.relative_to(out)}:{name}'] = [r['completion'] for r in read_csv(ev['csv'])]
     return got
 
 def main(specs):
@@ -34,7 +35,9 @@ def main(specs):
             t = time.monotonic()
             run_experiment(spec, out, smoke=True, progress=False, warm=arm == 'warm')
             wall = time.monotonic() - t
-            secs = [s['seconds'] for s in json.load(open(out/'state.json')).values()]
+            state = read_json(out/'state.json')
+            secs = [s['seconds'] for s in state.values()]
+            assert {s['kernel'] for s in state.values()} == {arm}, state   # each arm is what it says
             logs[arm] = _logs(out)
             rows.append((spec, arm, n, wall, min(secs), sum(secs) / len(secs), max(secs)))
         same = logs['cold'] == logs['warm']

@@ -23,10 +23,13 @@ __all__ = ['log', 'PRELOAD', 'available', 'env_differs', 'in_kernel', 'serve', '
 PRELOAD = ('ipykernel.kernelapp', 'torch', 'transformers', 'transformers.models.auto.modeling_auto', 'trl', 'peft', 'datasets',
            'matplotlib.figure', 'curriculum_lab.sft', 'curriculum_lab.grpo', 'curriculum_lab.rft', 'curriculum_lab.evaluation')
 
-def available() -> str | None:
-    "None when this machine can fork warm kernels, else why not."
+_BEFORE_UNSLOTH = ('transformers', 'trl', 'peft', 'curriculum_lab')   # Unsloth must be imported before these
+
+def available(preload: Sequence[str] = PRELOAD) -> str | None:
+    "None when this machine can fork kernels from a server that imports `preload`, else why not."
     if not sys.platform.startswith('linux'): return f'forking a kernel is only safe on Linux (this is {sys.platform})'
-    if importlib.util.find_spec('unsloth'): return 'Unsloth is installed: it must be imported before transformers, and initialises CUDA'
+    if importlib.util.find_spec('unsloth') and any(m.split('.')[0] in _BEFORE_UNSLOTH for m in preload):
+        return 'Unsloth is installed, and must be imported before transformers (which the server would import)'
     return None
 
 # %% ../nbs/69_kernels.ipynb #46f1ccc5
@@ -162,7 +165,10 @@ class KernelServer:
     def launch(self, cmd: Sequence[str], env: dict, cwd: str) -> _Forked | None:
         "A kernel forked for `cmd` in `env` and `cwd`, or None (with the reason logged) if the server cannot give one."
         if not self.ready() or self.proc.poll() is not None: self.cold += 1; return None
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); conn.connect(self.path)
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try: conn.connect(self.path)
+        except OSError as e:
+            conn.close(); self.cold += 1; log.info(f'kernel started cold: the server cannot be reached ({e})'); return None
         conn.sendall(json.dumps({'cmd': list(cmd), 'env': dict(env), 'cwd': str(cwd), 'affinity': sorted(os.sched_getaffinity(0))}).encode() + b'\n')
         rep = json.loads(_read_line(conn) or b'{"refused": "the server closed the connection"}')
         if 'pid' not in rep:
@@ -198,7 +204,7 @@ def warm_kernels(enabled: bool = True, start: bool = True, preload: Sequence[str
     global _server
     outer = _server
     if not enabled: _server = None                                     # cold inside, even within another block
-    elif outer is None and start and (why := available()): log.info(f'warm kernels: off ({why})')
+    elif outer is None and start and (why := available(preload)): log.info(f'warm kernels: off ({why})')
     elif outer is None and start: _server = KernelServer(preload)
     try: yield _server
     finally:

@@ -200,7 +200,7 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
     from curriculum_lab.kernels import warm_kernels
     todo = [r for r in runs if not (only and r.name not in only) and not _done(r, state)]
     t0 = time.monotonic()
-    with warm_kernels(enabled=warm, start=len(todo) > 1):   # a server's imports pay back from the second run on
+    with warm_kernels(enabled=warm, start=len(todo) > 1) as server:   # a server's imports pay back from the second run on
         for i, r in enumerate(runs, 1):
             if only and r.name not in only: continue
             if _done(r, state):
@@ -208,12 +208,13 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
             log.info(f'[{i}/{len(runs)}] {r.name}: {r.notebook.name} {r.parameters}')
             state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
             write_json(state_f, state)
-            s = time.monotonic()
+            s, forked = time.monotonic(), server.forked if server else 0
             try: nb = execute_run(r, out/'notebooks', progress)
             except BaseException as e:
                 state[r.name].update(status='failed' if not isinstance(e, KeyboardInterrupt) else 'interrupted', error=str(e))
                 write_json(state_f, state); raise
-            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb))
+            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb),
+                                 kernel='warm' if server and server.forked > forked else 'cold')   # forked from the server, or a new process
             write_json(state_f, state)
     summary = aggregate(info, runs)
     summary['seconds'] = round(time.monotonic() - t0, 1)

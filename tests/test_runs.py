@@ -31,6 +31,7 @@ def test_two_runs_then_resume(tmp_path):
     assert (out/'notebooks'/'sft.ipynb').exists() and (out/'notebooks'/'eval.ipynb').exists()
     state = read_json(out/'state.json')
     assert state['sft']['status'] == state['eval']['status'] == 'completed'
+    assert state['sft']['kernel'] == state['eval']['kernel'] == 'warm'    # two runs to do: both forked from one server
     # resume: a second call skips both runs (their run.json files are untouched)
     before = {n: (out/n/'run.json').read_text() for n in ('sft', 'eval')}
     run_experiment(_spec(), out, progress=False)
@@ -42,6 +43,7 @@ def test_two_runs_then_resume(tmp_path):
     run_experiment(_spec(), out, progress=False)
     assert (out/'sft'/'run.json').read_text() == before['sft'] and (out/'eval'/'run.json').read_text() != before['eval']
     # the first pass forked its two kernels from one server (warm); this one run started a kernel of its own (cold): same answers
+    assert read_json(out/'state.json')['eval']['kernel'] == 'cold'
     assert completions() == warm and len(warm) == 6
     # a completed run whose parameters changed in the spec is neither skipped nor redone over the old one
     changed = _spec(); changed['runs'][1]['parameters']['eval_samples'] = 3
