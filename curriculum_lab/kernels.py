@@ -15,7 +15,7 @@ from .core import get_logger
 log = get_logger('curriculum_lab.kernels')
 
 # %% auto #0
-__all__ = ['log', 'PRELOAD', 'available', 'env_differs', 'in_kernel', 'serve', 'KernelServer', 'WarmKernelManager',
+__all__ = ['log', 'PRELOAD', 'available', 'env_differs', 'in_kernel', 'serve', 'KernelServer', 'active', 'WarmKernelManager',
            'warm_kernels']
 
 # %% ../nbs/69_kernels.ipynb #dcabb3e1
@@ -125,6 +125,9 @@ class _Forked:
     "A kernel the server forked, seen through the part of `subprocess.Popen`'s interface that jupyter_client uses."
     stdin = stdout = stderr = None
     def __init__(self, pid: int, conn: socket.socket): self.pid, self._conn, self.returncode = pid, conn, None
+    def __repr__(self) -> str:
+        c = self.poll()
+        return f'pid {self.pid}, ' + ('running' if c is None else f'exit code {c}' + (f' ({signal.Signals(-c).name})' if c < 0 else ''))
     def poll(self) -> int | None:
         if self.returncode is None and select.select([self._conn], [], [], 0)[0]:
             line = _read_line(self._conn)
@@ -146,9 +149,10 @@ class KernelServer:
     "A kernel server for this process's kernels: started at once, importing in the background; `launch` waits until it is ready."
     def __init__(self, preload: Sequence[str] = PRELOAD):
         self.dir = tempfile.mkdtemp(prefix='lab-kernels-')
-        self.path, self.info, self.forked, self.cold = f'{self.dir}/socket', None, 0, 0
+        self.path, self.info, self.forked, self.cold, self.last = f'{self.dir}/socket', None, 0, 0, None   # last: the last kernel forked
         r, w = os.pipe()
-        self.proc = subprocess.Popen([sys.executable, '-m', 'curriculum_lab.kernels', self.path, str(w), *preload], pass_fds=(w,))
+        self.proc = subprocess.Popen([sys.executable, '-m', 'curriculum_lab.kernels', self.path, str(w), *preload], pass_fds=(w,),
+                                     env=dict(os.environ))   # os.environ, as jupyter_client passes it (the C-level one can differ: under pytest, COLUMNS)
         os.close(w); self._ready = os.fdopen(r)
 
     def ready(self) -> bool:
@@ -173,8 +177,8 @@ class KernelServer:
         rep = json.loads(_read_line(conn) or b'{"refused": "the server closed the connection"}')
         if 'pid' not in rep:
             conn.close(); self.cold += 1; log.info(f"kernel started cold: {rep['refused']}"); return None
-        self.forked += 1
-        return _Forked(rep['pid'], conn)
+        self.forked += 1; self.last = _Forked(rep['pid'], conn)
+        return self.last
 
     def close(self) -> None:
         "Stop the server (its kernels end with it) and remove its socket."
@@ -183,6 +187,10 @@ class KernelServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 _server: KernelServer | None = None
+
+def active() -> KernelServer | None:
+    "The server of the innermost `warm_kernels` block (None: kernels start cold)."
+    return _server
 
 class _WarmProvisioner(LocalProvisioner):
     "jupyter_client's local provisioner, with the kernel forked by the active server when there is one."

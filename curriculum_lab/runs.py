@@ -163,27 +163,36 @@ def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
     nb.cells = [c for c in nb.cells if is_stage_cell(c)]
     return nb
 
-def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> Path:
-    "Execute one run with papermill; returns the executed notebook's path (raises LabError if it fails)."
+def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> tuple[Path, str]:
+    "Execute one run with papermill; returns the executed notebook's path and its kernel, 'warm' (forked) or 'cold' (raises LabError if it fails)."
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
     out_nb = notebooks_dir/f'{r.name}.ipynb'
     out_nb.parent.mkdir(parents=True, exist_ok=True)
     if progress: _show_notebook_output()
     from curriculum_lab import kernels
-    warm = {'kernel_manager_class': kernels.WarmKernelManager} if kernels._server else {}   # forked by run_experiment's server
-    try:
-        pm.execute_notebook(run_notebook(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
-                            progress_bar=progress, kernel_name='python3', log_output=progress, **warm)
-    except pm.PapermillExecutionError as e:
-        raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
-                       f'Its executed notebook: {out_nb}') from None
-    except DeadKernelError:
-        raise LabError(f'run {r.name!r}: the kernel running {r.notebook.name} died, most often because the machine ran out of '
-                       f'memory (see `dmesg | grep -i oom`). Give the run less to hold at once (e.g. grad_accum, max_length, a '
-                       f'smaller eval_batch_size) and run the same command again: completed runs are kept. '
-                       f'Its notebook so far: {out_nb}') from None
-    return out_nb
+    for attempt in (1, 2):
+        server = kernels.active() if attempt == 1 else None     # forked by run_experiment's server; a retry starts a new process
+        warm, forked = ({'kernel_manager_class': kernels.WarmKernelManager}, server.forked) if server else ({}, 0)
+        try:
+            pm.execute_notebook(run_notebook(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
+                                progress_bar=progress, kernel_name='python3', log_output=progress, **warm)
+            return out_nb, 'warm' if server and server.forked > forked else 'cold'   # the server may refuse and start it cold
+        except pm.PapermillExecutionError as e:
+            raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
+                           f'Its executed notebook: {out_nb}') from None
+        except DeadKernelError:
+            raise LabError(f'run {r.name!r}: the kernel running {r.notebook.name} died, most often because the machine ran out of '
+                           f'memory (see `dmesg | grep -i oom`). Give the run less to hold at once (e.g. grad_accum, max_length, a '
+                           f'smaller eval_batch_size) and run the same command again: completed runs are kept. '
+                           f'Its notebook so far: {out_nb}') from None
+        except RuntimeError as e:    # jupyter_client: the kernel ended before it answered, so nothing of the run has executed
+            if 'died before replying to kernel_info' not in str(e): raise
+            how = f'warm, {server.last}' if server and server.forked > forked else 'a new process'
+            if attempt == 2:
+                raise LabError(f'run {r.name!r}: its kernel ended before it started, twice (the kernel\'s own error is above in '
+                               f'the log). Run the same command again: completed runs are kept.') from None
+            log.warning(f'run {r.name!r}: its kernel ({how}) ended before it started; starting it again in a new process')
 
 def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None, variables: dict | None = None,
                    only: Sequence[str] | None = None, progress: bool = True, smoke: bool = False,
@@ -200,7 +209,7 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
     from curriculum_lab.kernels import warm_kernels
     todo = [r for r in runs if not (only and r.name not in only) and not _done(r, state)]
     t0 = time.monotonic()
-    with warm_kernels(enabled=warm, start=len(todo) > 1) as server:   # a server's imports pay back from the second run on
+    with warm_kernels(enabled=warm, start=len(todo) > 1):   # a server's imports pay back from the second run on
         for i, r in enumerate(runs, 1):
             if only and r.name not in only: continue
             if _done(r, state):
@@ -208,13 +217,12 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
             log.info(f'[{i}/{len(runs)}] {r.name}: {r.notebook.name} {r.parameters}')
             state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
             write_json(state_f, state)
-            s, forked = time.monotonic(), server.forked if server else 0
-            try: nb = execute_run(r, out/'notebooks', progress)
+            s = time.monotonic()
+            try: nb, kernel = execute_run(r, out/'notebooks', progress)
             except BaseException as e:
                 state[r.name].update(status='failed' if not isinstance(e, KeyboardInterrupt) else 'interrupted', error=str(e))
                 write_json(state_f, state); raise
-            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb),
-                                 kernel='warm' if server and server.forked > forked else 'cold')   # forked from the server, or a new process
+            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb), kernel=kernel)
             write_json(state_f, state)
     summary = aggregate(info, runs)
     summary['seconds'] = round(time.monotonic() - t0, 1)

@@ -25,6 +25,12 @@ def run_py(code: str, env: dict | None = None, timeout: int = 600, **kw):
     return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, cwd=ROOT, **kw)
 
+def failure_text(stderr: str, n: int = 3000) -> str:
+    "What a failed subprocess said: the first traceback (often a kernel's own, long before the end) and the last `n` characters."
+    first = stderr.find('Traceback (most recent call last)')
+    head = stderr[first:first + 2000] + '\n[...]\n' if 0 <= first < len(stderr) - n else ''
+    return head + stderr[-n:]
+
 # The longest tests (measured: `make pytest` prints the slowest), started first: with two workers, a 4-minute smoke
 # started last leaves the other worker idle for minutes at the end.
 LONGEST_FIRST = ('test_every_shipped_spec_runs_with_smoke', 'test_docs.py', 'test_repeats_over_seeds', 'test_embedded_model_on_arithmetic',

@@ -7,6 +7,7 @@ import yaml
 
 from curriculum_lab.core import LabError, read_json
 from curriculum_lab.runs import load_experiment, run_experiment
+from conftest import failure_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,6 +78,35 @@ def test_dead_kernel_names_memory(tmp_path):
     with pytest.raises(LabError, match=r"run 'k': the kernel running killed.ipynb died, most often because the machine ran out of memory"):
         run_experiment(spec, tmp_path/'exp', progress=False)
     assert read_json(tmp_path/'exp'/'state.json')['k']['status'] == 'failed'
+
+def test_a_kernel_dead_before_it_answers_starts_again(tmp_path, caplog):
+    "A warm kernel killed before it answered (so nothing of the run ran) is started again in a new process, the reason in the log."
+    import logging, signal, threading, time, nbformat
+    from curriculum_lab.kernels import warm_kernels
+    nb = nbformat.v4.new_notebook()
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+    nb.metadata['curriculum_lab'] = {'method': 'eval'}
+    nb.cells = [nbformat.v4.new_code_cell("output_dir = ''", metadata={'tags': ['parameters']}),
+                nbformat.v4.new_code_cell("#| slow\nimport os, pathlib; pathlib.Path(output_dir).mkdir(parents=True); (pathlib.Path(output_dir)/'ppid').write_text(str(os.getppid()))")]
+    nbformat.write(nb, str(tmp_path/'early.ipynb'))
+    out = tmp_path/'exp'
+    spec = {'name': 'early', 'description': 'a kernel killed before it answers',
+            'runs': [{'name': n, 'notebook': str(tmp_path/'early.ipynb'), 'parameters': {'output_dir': str(out/n)}} for n in ('a', 'b')]}
+    logging.getLogger('curriculum_lab').addHandler(caplog.handler)
+    try:
+        with warm_kernels(preload=('ipykernel.kernelapp',)) as server:
+            def kill_the_first():                     # as the OOM killer might, before the kernel has answered jupyter_client
+                while not server.last: time.sleep(0.001)
+                os.kill(server.last.pid, signal.SIGKILL)
+            threading.Thread(target=kill_the_first, daemon=True).start()
+            run_experiment(spec, out, progress=False)
+            pids = server.proc.pid, server.forked
+    finally: logging.getLogger('curriculum_lab').removeHandler(caplog.handler)
+    state = read_json(out/'state.json')
+    assert [(state[n]['status'], state[n]['kernel']) for n in 'ab'] == [('completed', 'cold'), ('completed', 'warm')]
+    assert (out/'a'/'ppid').read_text() == str(os.getpid()) and (out/'b'/'ppid').read_text() == str(pids[0]) and pids[1] == 2
+    said = [r.getMessage() for r in caplog.records if 'ended before it started' in r.getMessage()]
+    assert len(said) == 1 and "run 'a': its kernel (warm, pid" in said[0] and 'exit code -9 (SIGKILL)' in said[0], said
 
 SHIPPED = sorted(p.stem for p in (ROOT/'papermill_runs').glob('*.yaml'))
 def test_repeats_over_seeds(tmp_path):
@@ -174,7 +204,7 @@ def test_check_after_a_normal_install_imports_no_torch(tmp_path):
             "print('heavy', sorted(m for m in ('torch', 'trl', 'transformers', 'peft') if m in sys.modules))")
     r = subprocess.run([sys.executable, '-c', code, str(tmp_path/'site')], env={**os.environ, 'PYTHONPATH': str(tmp_path/'site')},
                        cwd=tmp_path, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.returncode == 0, failure_text(r.stderr, 2000)
     assert 'demo: 5 runs checked' in r.stdout and 'heavy []' in r.stdout, r.stdout
 
 # a spec whose runs are another's with other variables is smoked through the other: the same runs, notebooks and
@@ -211,7 +241,7 @@ def test_every_shipped_spec_runs_with_smoke(spec, tmp_path, monkeypatch):
     out = tmp_path/'smoke'
     r = subprocess.run([sys.executable, '-m', 'curriculum_lab.runs', spec, '--smoke', '--output-dir', str(out)],
                        cwd=tmp_path, capture_output=True, text=True, timeout=1200)
-    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.returncode == 0, failure_text(r.stderr)
     for noise in ('Unable to parse', 'Passed unknown parameter'): assert noise not in r.stderr, noise
     state, summary = read_json(out/'state.json'), read_json(out/'summary.json')
     info, runs = load_experiment(spec, out, smoke=True)
