@@ -11,7 +11,8 @@ The roofline's matmul rate is the best 2048 x 2048 x 2048 fp32 matmul (median ov
 rate of the model's own matmul shapes at the largest batch is printed beside it, as the ceiling a
 decoder made only of matmuls would reach. Greedy outputs are compared with plain per-prompt
 generate (first --single-prompts prompts) and with plain batched generate (every prompt).
-With bf16 (`--precisions auto`: where the CPU has native bf16, `models.native_bf16`; or named), the fast decoder runs
+Every row runs in fp32 (the lab's `generate` is asked for it: its default, `auto`, is bf16 on a CPU with native bf16)
+but the bf16 one. With bf16 (`--precisions auto`: where the CPU has native bf16, `models.native_bf16`; or named), the fast decoder runs
 again at the largest batch with bf16 weights, and its greedy texts are compared with fp32's (share identical).
 """
 import argparse, json, os, sys, time
@@ -117,11 +118,12 @@ def main():
     for bs in [int(x) for x in a.batch_sizes.split(',')]:
         ps = prompts[:a.single_prompts] if bs == 1 else prompts
         def ours(ps=ps, bs=bs):
-            cs = generate(model, tok, ps, max_new_tokens=a.max_new_tokens, batch_size=bs, progress=False)
+            cs = generate(model, tok, ps, max_new_tokens=a.max_new_tokens, batch_size=bs, progress=False, precision='fp32')
             return [c.text for c in cs], sum(c.tokens for c in cs)
         run('curriculum_lab.generate', bs, ours, len(ps))
     def sampled():   # what RFT and GRPO rollouts do: temperature 1, every token drawn from the softmax
-        cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, temperature=1.0, seed=0, progress=False)
+        cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, temperature=1.0, seed=0, progress=False,
+                      precision='fp32')
         return [c.text for c in cs], sum(c.tokens for c in cs)
     run(SAMPLED, bmax, sampled, len(prompts))
     if 'bf16' in precs:
