@@ -61,7 +61,6 @@ test: install browser
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory nbtest
 	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory docs
 	@echo "make test: all checks passed"
 
 check: check-clean check-export check-readme
