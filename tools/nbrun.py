@@ -84,12 +84,18 @@ def run_nb(fn, skip_flags=(), out=OUT, showerr=True):
     return True, time.time() - start
 
 
+# The longest notebooks (`make nbtest --timing`, 2026-12-07: 45-47, 42, 26, 21-22, 18 s), started first: in name order
+# 45_rft started last and the other worker sat idle while it ran.
+LONGEST_FIRST = ('45_rft', '30_sft', '40_grpo', '22_arc_programs', '23_arc_edits', '02_decoding', '69_kernels', '31_curriculum')
+
+
 def run_all(paths, n_workers=2, out=OUT, timing=False) -> bool:
     "Run `paths` in parallel (nbdev_test's `parallel`); print failures and, with `timing`, seconds per notebook."
     from fastcore.parallel import parallel
     from nbdev.config import get_config
     skip = get_config().tst_flags.split()
-    paths = [Path(p).absolute() for p in sorted(paths)]
+    paths = sorted((Path(p).absolute() for p in paths),
+                   key=lambda p: (next((i for i, k in enumerate(LONGEST_FIRST) if p.stem == k), len(LONGEST_FIRST)), p.name))
     if not paths: print('nbrun: no notebooks to run'); return True
     res = parallel(run_nb, paths, skip_flags=skip, out=out, n_workers=n_workers if len(paths) > 1 else 0, pause=0.01)
     ok, times = zip(*res)
