@@ -30,8 +30,22 @@ def is_fresh(path, out=OUT) -> bool:
     except (ValueError, KeyError): return False
 
 
+CLAIMS = 'NBRUN_CORE_CLAIMS'   # run_all's folder in which each pool worker claims a core
+
+
+def pin_worker():
+    "In a worker of `run_all`'s pool: take a core of its own, as tests/conftest.py does for pytest's workers (two notebooks each running torch on both cores slow each other far more than 2x)."
+    claims = os.environ.get(CLAIMS)
+    if not claims or not hasattr(os, 'sched_setaffinity') or len(os.sched_getaffinity(0)) < 2: return   # off, or pinned already
+    for c in sorted(os.sched_getaffinity(0)):
+        try: os.close(os.open(f'{claims}/core{c}', os.O_CREAT | os.O_EXCL))     # the first worker to ask gets core c
+        except FileExistsError: continue
+        os.sched_setaffinity(0, {c}); return
+
+
 def run_nb(fn, skip_flags=(), out=OUT, showerr=True):
     "Run notebook `fn` like nbdev's `test_nb`, with show_doc cells added; write the executed copy on success."
+    pin_worker()
     from execnb.nbio import write_nb
     from execnb.shell import CaptureShell
     from fastcore.basics import str2bool
@@ -97,7 +111,12 @@ def run_all(paths, n_workers=2, out=OUT, timing=False) -> bool:
     paths = sorted((Path(p).absolute() for p in paths),
                    key=lambda p: (next((i for i, k in enumerate(LONGEST_FIRST) if p.stem == k), len(LONGEST_FIRST)), p.name))
     if not paths: print('nbrun: no notebooks to run'); return True
-    res = parallel(run_nb, paths, skip_flags=skip, out=out, n_workers=n_workers if len(paths) > 1 else 0, pause=0.01)
+    import tempfile
+    n = n_workers if len(paths) > 1 else 0             # 0: in this process
+    with tempfile.TemporaryDirectory(prefix='nbrun-cores-') as claims:
+        if n > 1: os.environ[CLAIMS] = claims          # the pool's workers inherit it and claim a core each
+        try: res = parallel(run_nb, paths, skip_flags=skip, out=out, n_workers=n, pause=0.01)
+        finally: os.environ.pop(CLAIMS, None)
     ok, times = zip(*res)
     if timing:
         for p, t in sorted(zip(paths, times), key=lambda o: -o[1]): print(f'{p.name}: {int(t)} secs')
