@@ -11,6 +11,8 @@ on the same examples, one epoch of `steps` batches):
 - `lab_1mb` (`lab_<N>mb`): `train_sft` with a fixed N MB mmap threshold (`training.return_freed_memory`; GRPO runs with
   1 MB): blocks of N MB or more are mapped on their own and returned when freed (less memory, more page faults).
 - `lab_trim`: `train_sft` with glibc's `malloc_trim` after every step.
+- `lab_sdpa` / `lab_eager`: `train_sft` with sdpa attention always / eager attention at any length (`lab` takes eager
+  where its saved weights fit in `training.EAGER_ATTENTION_BYTES`).
 
 Workloads: `short` = arithmetic drills (tiers 1-5, working-out format, ~120 tokens, batch 8); `long` = ARC programs with
 their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 4). Precisions: `fp32`, `bf16`, or
@@ -30,7 +32,7 @@ WORKLOADS = {   # name -> (task, task config, batch, max_length)
     'short': ('arithmetic', {'tier': [1, 2, 3, 4, 5]}, 8, 256),
     'long': ('arc_program', {}, 4, 2048),
 }
-ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb', 'lab_trim')
+ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb', 'lab_trim', 'lab_sdpa', 'lab_eager')
 LR, HELD_OUT = 2e-4, 16
 
 
@@ -95,6 +97,9 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
             t0 = time.monotonic(); tr.train(); secs = time.monotonic() - t0
             losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
         else:
+            if arm in ('lab_sdpa', 'lab_eager'):   # attention as before 2026-12-08 (sdpa always), or eager at any length
+                import curriculum_lab.training as T
+                T.EAGER_ATTENTION_BYTES = 0 if arm == 'lab_sdpa' else 1 << 62
             if arm.endswith('mb'):       # lab_<N>mb: a fixed N MB mmap threshold, process-wide (GRPO's is 1 MB)
                 from curriculum_lab.training import return_freed_memory
                 return_freed_memory(int(arm[4:-2]) << 20)

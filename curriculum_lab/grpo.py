@@ -20,8 +20,9 @@ from .decoding import Completion, encode_prompt, fast_decoder_problem, generate,
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
 from .tasks import Task, get_task
 from .tasks import read_data_file
+from .sft import body_and_head
 from .rewards import DEFAULT_REWARDS, combine_rewards, reward_setup, total_reward
-from .training import (NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
+from .training import (NewTokenRows, attention_implementation, eager_attention_fits, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
                                      call_args, run_training, trainer_params, trl_args)
 
@@ -171,21 +172,36 @@ class LabGRPOTrainer(NewTokenRows, GRPOTrainer):
             return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep, batch_size,
                                                               compute_entropy, compute_aux_loss, **extra)
         body = self.accelerator.unwrap_model(model).get_decoder()   # the transformer without its LM head (LoRA layers inside)
+        plain = body_and_head(self.accelerator.unwrap_model(model)) if self.args.use_cpu else None
+        entropy_grad = self.entropy_coef != 0 or self.use_adaptive_entropy
         B, C = input_ids.shape[0], logits_to_keep
         logps = input_ids.new_zeros(B, C, dtype=torch.float32); ents = torch.zeros_like(logps) if compute_entropy else None
         uniq, inv = torch.unique(torch.cat([input_ids[:, :P - 1], attention_mask[:, :P - 1]], 1), dim=0, return_inverse=True)
         lengths = attention_mask[:, P:].sum(1)
         if torch.is_grad_enabled(): self.record('loss_pass/prompts', len(uniq), mean=True)   # distinct prompts per training pass
-        with self.accelerator.autocast():
+        recompute = self.lab_recompute and torch.is_grad_enabled()
+        # short chunks on a CPU: eager attention (sdpa's CPU kernel costs more than the matmuls it saves there: LOG)
+        eager = plain is not None and not recompute and eager_attention_fits(cfg, min(B, self.lab_chunk_rows), P + int(lengths.max()),
+                                                                              int(lengths.max()) + 1)
+        with self.accelerator.autocast(), attention_implementation(body, 'eager' if eager else None):
             # the distinct prompts but their last token, once; their keys and values gathered for each row of a chunk
             prompt = body(input_ids=uniq[:, :P - 1], attention_mask=uniq[:, P - 1:], use_cache=True).past_key_values
             order = torch.argsort(lengths, descending=True)
-            def run(tail, mask, labels, *kv):   # one chunk, scored by TRL's fused head as in TRL's own pass
+            def run(tail, mask, labels, *kv):   # one chunk: log-probabilities (and entropies) of its completion tokens
                 cache = DynamicCache()
                 for n in range(len(kv) // 2): cache.update(kv[2 * n], kv[2 * n + 1], n)
-                out = model(input_ids=tail, attention_mask=mask, past_key_values=cache, labels=labels, fused_lm_head=True)
-                return out.log_probs.float(), (out.entropy.float() if compute_entropy else None)
-            recompute = self.lab_recompute and torch.is_grad_enabled()
+                if plain is None:   # TRL's fused head, as in TRL's own pass (on a GPU it scores the labelled positions only)
+                    out = model(input_ids=tail, attention_mask=mask, past_key_values=cache, labels=labels, fused_lm_head=True)
+                    return out.log_probs.float(), (out.entropy.float() if compute_entropy else None)
+                # on a CPU: the head on the labelled positions only, in one matmul (TRL's tiled head scores every
+                # position there and accumulates its gradient in fp32: 2.5x slower, LOG)
+                h = plain[0](input_ids=tail, attention_mask=mask, past_key_values=cache, use_cache=False).last_hidden_state[:, :-1]
+                keep, target = labels[:, 1:] != -100, labels[:, 1:]
+                logp = torch.log_softmax(plain[1](h[keep]).float() / self.temperature, -1)
+                lp = logp.new_zeros(keep.shape).masked_scatter(keep, logp.gather(1, target[keep][:, None])[:, 0])
+                if not compute_entropy: return lp, None
+                with torch.set_grad_enabled(torch.is_grad_enabled() and entropy_grad):   # entropy needs a gradient only for a bonus
+                    return lp, logp.new_zeros(keep.shape).masked_scatter(keep, -(logp.exp() * logp).sum(-1))
             for rows in order.split(self.lab_chunk_rows):
                 L = int(lengths[rows].max()) + 1                      # the prompt's last token and the longest completion
                 kv = [t[inv[rows]] for layer in prompt.layers for t in (layer.keys, layer.values)]

@@ -20,7 +20,7 @@ from .core import LabError, RunDir, get_device, get_logger, notebook_params, rea
 from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune, resolve_precision
 from .tasks import Task, get_task, read_data_file, read_traces
 from .evaluation import evaluate
-from .training import (TOKEN_LR, NewTokenRows, EVAL_SAMPLES, TrainingJob, dataset_sha256,
+from .training import (TOKEN_LR, NewTokenRows, attention_implementation, eager_attention_fits, EVAL_SAMPLES, TrainingJob, dataset_sha256,
                                      default_output_dir, load_for_training, planned_steps, resolve_count,
                                      call_args, run_training, trainer_params, trl_args)
 
@@ -28,7 +28,7 @@ log = get_logger('curriculum_lab.sft')
 
 # %% auto #0
 __all__ = ['log', 'SFT_DEFAULTS', 'RETURN_MEMORY_TOKENS', 'returns_memory', 'task_examples', 'trace_examples', 'file_examples',
-           'completion_loss', 'LabSFTTrainer', 'train_sft']
+           'body_and_head', 'completion_loss', 'LabSFTTrainer', 'train_sft']
 
 # %% ../nbs/30_sft.ipynb #0640e861
 SFT_DEFAULTS = {'train_samples': 256, 'prep_train_samples': 64, 'eval_samples': EVAL_SAMPLES}
@@ -66,18 +66,26 @@ def file_examples(task: Task, rows: Dataset) -> Dataset:
 # %% ../nbs/30_sft.ipynb #1386093f
 _BODY_HEAD_ARCHS = ('LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM')
 
+def body_and_head(model) -> tuple | None:
+    "`(body, head)` of a causal LM whose logits are `head(body(...).last_hidden_state)` (peft looked through); None for any other."
+    m = model.get_base_model() if isinstance(model, PeftModel) else model
+    return (m.model, m.lm_head) if type(m).__name__ in _BODY_HEAD_ARCHS else None
+
 def completion_loss(model,                # a causal LM (a peft model around one included)
                     inputs: dict,         # input_ids, attention_mask, labels (-100 where no loss), ...
                     num_items_in_batch=None, # trained tokens of the whole accumulated batch (None: this batch's)
                    ) -> torch.Tensor | None:
     "Causal-LM loss with the LM head only on positions whose next token is trained; None for a model without a plain body + head."
-    m = model.get_base_model() if isinstance(model, PeftModel) else model
-    if type(m).__name__ not in _BODY_HEAD_ARCHS: return None
+    if (parts := body_and_head(model)) is None: return None
+    body, head = parts
     labels = inputs['labels'][:, 1:]
     keep = labels != -100
-    body = {k: v for k, v in inputs.items() if k not in ('labels', 'completion_mask', 'assistant_masks')}
-    h = m.model(**body, use_cache=False).last_hidden_state[:, :-1][keep]
-    logits = m.lm_head(h).float()
+    inputs = {k: v for k, v in inputs.items() if k not in ('labels', 'completion_mask', 'assistant_masks')}
+    ids = inputs['input_ids']   # short batches: eager attention (`training.eager_attention_fits`)
+    eager = not getattr(body, 'is_activation_checkpointing', False) and eager_attention_fits(body.config, ids.shape[0], ids.shape[1], ids.shape[1])
+    with attention_implementation(body, 'eager' if eager else None):
+        h = body(**inputs, use_cache=False).last_hidden_state[:, :-1][keep]
+    logits = head(h).float()
     n = num_items_in_batch if num_items_in_batch is not None else keep.sum()
     return F.cross_entropy(logits, labels[keep], reduction='sum') / torch.as_tensor(n, device=logits.device).clamp(min=1)
 

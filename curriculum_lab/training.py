@@ -5,6 +5,7 @@
 # %% ../nbs/26_training.ipynb #c0a0df22
 from __future__ import annotations
 import hashlib, inspect, json, os, shutil, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -25,10 +26,11 @@ from .plots import plot_training
 log = get_logger('curriculum_lab.training')
 
 # %% auto #0
-__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'TOKEN_LR', 'RUN_OPTIONS', 'resolve_count', 'default_output_dir',
-           'dataset_sha256', 'TrainLog', 'planned_steps', 'trl_args', 'allow_fused_head', 'return_freed_memory',
-           'NewTokenRows', 'load_for_training', 'declared_defaults', 'trainer_params', 'call_args',
-           'default_differences', 'TrainingJob', 'run_training']
+__all__ = ['log', 'ENV_VARS', 'EVAL_SAMPLES', 'LOG_COLUMNS', 'EAGER_ATTENTION_BYTES', 'TOKEN_LR', 'RUN_OPTIONS', 'resolve_count',
+           'default_output_dir', 'dataset_sha256', 'TrainLog', 'planned_steps', 'trl_args', 'allow_fused_head',
+           'return_freed_memory', 'eager_attention_fits', 'attention_implementation', 'NewTokenRows',
+           'load_for_training', 'declared_defaults', 'trainer_params', 'call_args', 'default_differences',
+           'TrainingJob', 'run_training']
 
 # %% ../nbs/26_training.ipynb #c996a973
 ENV_VARS = {'train_samples': 'TRAIN_SAMPLES', 'prep_train_samples': 'PREP_TRAIN_SAMPLES', 'eval_samples': 'EVAL_SAMPLES',
@@ -139,6 +141,27 @@ def return_freed_memory(threshold: int = 1 << 20) -> bool:
     try: import ctypes; return bool(ctypes.CDLL('libc.so.6').mallopt(-3, threshold))   # -3: M_MMAP_THRESHOLD
     except (OSError, AttributeError): return False
 
+
+# %% ../nbs/26_training.ipynb #dbfca5b9
+EAGER_ATTENTION_BYTES = 256 << 20   # CPU passes whose eager attention weights fit in this run eager attention (LOG)
+
+def eager_attention_fits(config,        # the model's config (heads, layers)
+                         rows: int,     # sequences in the pass
+                         keys: int,     # keys per query (prompt and completion)
+                         queries: int,  # queries per sequence
+                        ) -> bool:
+    "Whether eager attention's saved weights (fp32 softmax and its low-precision copy, every layer) fit in `EAGER_ATTENTION_BYTES`."
+    heads, layers = (getattr(config, k, 0) or 0 for k in ('num_attention_heads', 'num_hidden_layers'))
+    return 6 * rows * heads * queries * keys * layers <= EAGER_ATTENTION_BYTES
+
+@contextmanager
+def attention_implementation(model, impl: str | None):
+    "`model` runs the block with attention `impl` (None: as it is), then as before."
+    old = model.config._attn_implementation
+    if impl is None or impl == old: yield; return
+    model.set_attn_implementation(impl)
+    try: yield
+    finally: model.set_attn_implementation(old)
 
 # %% ../nbs/26_training.ipynb #7dd20b36
 TOKEN_LR = 1e-2   # learning rate of new token rows (`NewTokenRows`)
