@@ -197,7 +197,8 @@ class LabGRPOTrainer(NewTokenRows, GRPOTrainer):
                 # position there and accumulates its gradient in fp32: 2.5x slower, LOG)
                 h = plain[0](input_ids=tail, attention_mask=mask, past_key_values=cache, use_cache=False).last_hidden_state[:, :-1]
                 keep, target = labels[:, 1:] != -100, labels[:, 1:]
-                logp = torch.log_softmax(plain[1](h[keep]).float() / self.temperature, -1)
+                logits = plain[1](h[keep]).float()
+                logp = torch.log_softmax(logits if self.temperature == 1 else logits / self.temperature, -1)
                 lp = logp.new_zeros(keep.shape).masked_scatter(keep, logp.gather(1, target[keep][:, None])[:, 0])
                 if not compute_entropy: return lp, None
                 with torch.set_grad_enabled(torch.is_grad_enabled() and entropy_grad):   # entropy needs a gradient only for a bonus
