@@ -1,5 +1,5 @@
 # curriculum_lab: every set-up and check is a make target. See README.md (generated from nbs/index.ipynb).
-#   make demo      create .venv, install, run papermill_runs/demo.yaml on the embedded model (~12 min of runs)
+#   make demo      create .venv, install, run papermill_runs/demo.yaml on the embedded model (~6 min of runs with native bf16)
 #   make test      create .venv if needed, install, run every check and test (what CI runs)
 #   make lab       JupyterLab in nbs/ with the package importable
 #   make docs      static site of the notebooks, with their outputs, in _site/ (offline: mkdocs, not Quarto)
