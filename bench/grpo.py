@@ -3,10 +3,11 @@
 
     python bench/grpo.py [--base smollm2-135m-instruct] [--steps 5] [--paths trl,lab] [--task arithmetic] [--reward-weights J]
                          [--format gsm] [--task-config '{"tier": [1, 2, 3]}'] [--prompts-per-step 8]
-                         [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts]
+                         [--num-generations 4] [--max-completion-length 64] [--screen 2] [--no-share-prompts] [--trl-lab-pass]
                          [--micro-batch N] [--recompute] [--precisions auto] [--json out.json]
 
-Runs `train_grpo` for `--steps` optimizer steps once per rollout path, same configuration and seed, no evaluation,
+Runs `train_grpo` for `--steps` optimizer steps once per rollout path (`trl`: TRL's whole step, its generation and its loss
+pass; `lab`: the lab's rollouts and its shared-prompt loss pass), same configuration and seed, no evaluation,
 and prints one table: seconds per step split into generation (TRL's `model.generate`, or the lab's rollouts),
 reward functions and the rest (log-probabilities, backward pass, optimizer: "training"); rollout tokens/s (generated
 tokens / generation seconds, the screened prompts' completions included); the whole step's achieved GFLOP/s and its share of the fp32 matmul roofline that
@@ -70,7 +71,8 @@ def main():
     ap.add_argument('--prompts-per-step', type=int, default=8); ap.add_argument('--num-generations', type=int, default=4)
     ap.add_argument('--max-completion-length', type=int, default=64)
     ap.add_argument('--screen', type=float, default=2.0, help='prompts sampled per prompt trained (lab rollouts only)')
-    ap.add_argument('--no-share-prompts', action='store_true', help="TRL's loss pass: every row's prompt computed again")
+    ap.add_argument('--no-share-prompts', action='store_true', help="the lab row with TRL's loss pass: every row's prompt computed again")
+    ap.add_argument('--trl-lab-pass', action='store_true', help="the trl row with the lab's loss pass (TRL's generation only; default: TRL's whole step)")
     ap.add_argument('--micro-batch', type=int, default=None, help="completions per forward/backward pass (default: train_grpo's, whole groups of ~8)")
     ap.add_argument('--recompute', action='store_true', help="shared-prompt pass: each chunk's activations recomputed in the backward pass")
     ap.add_argument('--threads', type=int, default=None); ap.add_argument('--json', default=None)
@@ -86,20 +88,21 @@ def main():
     results = {}
     for path, prec in [(p, q) for q in precs for p in a.paths.split(',')]:
         out = Path(tempfile.mkdtemp(prefix=f'bench_grpo_{path}_{prec}_'))
+        share = not a.no_share_prompts if path == 'lab' else a.trl_lab_pass   # the trl row: TRL's generation and TRL's own loss pass
         t0 = time.monotonic()
         with PeakRSS() as mem:
             train_grpo(a.base, a.task, task_config=json.loads(a.task_config), format=a.format or None, train_samples=256,
                        num_generations=a.num_generations, prompts_per_step=a.prompts_per_step, max_steps=a.steps,
                        max_completion_length=a.max_completion_length, rollouts=path, eval_samples=0, output_dir=out,
-                       reward_weights=a.reward_weights or None, screen=a.screen if path == 'lab' else 1.0, share_prompts=not a.no_share_prompts,
+                       reward_weights=a.reward_weights or None, screen=a.screen if path == 'lab' else 1.0, share_prompts=share,
                        micro_batch=a.micro_batch, recompute=a.recompute, precision=prec, progress=False)
         rows = read_train_log(out/'train_log.csv')
-        st = step_stats(rows[1:] if len(rows) > 1 else rows, per_step, flop_tok, a.num_generations, not a.no_share_prompts)
+        st = step_stats(rows[1:] if len(rows) > 1 else rows, per_step, flop_tok, a.num_generations, share)
         results[f'{path} {prec}'] = dict(st, peak_rss_gb=mem.peak / 1e9, wall_seconds=time.monotonic() - t0, roofline_gflop_s=roof)
         print(f'{path} {prec}: {st["step_seconds"]:.1f} s/step over {st["steps"]} steps, peak RSS {mem.peak / 1e9:.2f} GB', flush=True)
     print(f'\nGRPO, {a.base}, {a.task} {a.format} {a.task_config}: {a.prompts_per_step} prompts x {a.num_generations} '
-          f'completions per step, {a.max_completion_length} tokens max, lab screen {a.screen:g}x, shared prompts '
-          f'{"off" if a.no_share_prompts else "on"}; roofline {roof:.0f} GFLOP/s (fp32 2048^3 matmul)\n')
+          f'completions per step, {a.max_completion_length} tokens max, lab screen {a.screen:g}x; loss pass: lab row '
+          f'{"TRL" if a.no_share_prompts else "lab (shared prompts)"}, trl row {"lab (shared prompts)" if a.trl_lab_pass else "TRL"}; roofline {roof:.0f} GFLOP/s (fp32 2048^3 matmul)\n')
     print('| rollouts | s/step | generation s | rewards s | training s | rollout tok/s | step GFLOP/s | of roofline | peak RSS GB |')
     print('|---|---|---|---|---|---|---|---|---|')
     for path, r in results.items():

@@ -13,9 +13,12 @@ on the same examples, one epoch of `steps` batches):
 - `lab_trim`: `train_sft` with glibc's `malloc_trim` after every step.
 - `lab_sdpa` / `lab_eager`: `train_sft` with sdpa attention always / eager attention at any length (`lab` takes eager
   where its saved weights fit in `training.EAGER_ATTENTION_BYTES`).
+- `lab_recompute`: `train_sft(recompute=True)`: activations recomputed in the backward pass (gradient checkpointing).
+  Less memory for long examples, one more forward pass of time.
 
 Workloads: `short` = arithmetic drills (tiers 1-5, working-out format, ~120 tokens, batch 8); `long` = ARC programs with
-their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 4). Precisions: `fp32`, `bf16`, or
+their reasoning (`arc_program`, examples of at most 2,048 tokens, ~1,300, batch 4); `seed002` = the same examples as
+`seed002.yaml` trains them, steps of 8 in 4 micro-batches of 2 (`grad_accum`). Precisions: `fp32`, `bf16`, or
 `auto`: fp32 and, where the CPU has native bf16 (`models.native_bf16`), bf16 too; emulated bf16 is skipped unless named.
 
 Each row: trained tokens (prompt + completion, no padding) per second of `trainer.train()`, the share of padding in
@@ -28,11 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WORKLOADS = {   # name -> (task, task config, batch, max_length)
-    'short': ('arithmetic', {'tier': [1, 2, 3, 4, 5]}, 8, 256),
-    'long': ('arc_program', {}, 4, 2048),
+WORKLOADS = {   # name -> (task, task config, batch, max_length, micro-batches per step)
+    'short': ('arithmetic', {'tier': [1, 2, 3, 4, 5]}, 8, 256, 1),
+    'long': ('arc_program', {}, 4, 2048, 1),
+    'seed002': ('arc_program', {}, 8, 2048, 4),     # seed002.yaml's SFT: steps of 8 in 4 micro-batches of 2
 }
-ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb', 'lab_trim', 'lab_sdpa', 'lab_eager')
+ARMS = ('trl', 'lab', 'lab_random', 'lab_1mb', 'lab_trim', 'lab_sdpa', 'lab_eager', 'lab_recompute')
 LR, HELD_OUT = 2e-4, 16
 
 
@@ -43,7 +47,7 @@ def examples(workload: str, n: int, seed: int):
     from curriculum_lab.sft import task_examples
     import curriculum_lab.arc_programs   # registers arc_program
     from datasets import Dataset
-    name, cfg, _, max_len = WORKLOADS[workload]
+    name, cfg, _, max_len, _ = WORKLOADS[workload]
     _, tok = load_model('tiny')          # same tokenizer as the embedded model
     ds = task_examples(get_task(name, **cfg), n * 4, seed=seed)
     rows, lens = [], []
@@ -83,14 +87,15 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
     import torch
     from curriculum_lab.models import EMBEDDED_MODEL, LoraSpec, load_model
     from curriculum_lab.sft import train_sft
-    _, _, batch, max_len = WORKLOADS[workload]
+    _, _, batch, max_len, accum = WORKLOADS[workload]
     train, lens = examples(workload, batch * steps, seed=0)
     held, _ = examples(workload, HELD_OUT, seed=1)
     with tempfile.TemporaryDirectory() as d:
         if arm == 'trl':
             from trl import SFTConfig, SFTTrainer
             model, tok = load_model(EMBEDDED_MODEL, lora=LoraSpec(r=16, alpha=32))
-            cfg = SFTConfig(output_dir=d, per_device_train_batch_size=batch, learning_rate=LR, num_train_epochs=1,
+            cfg = SFTConfig(output_dir=d, per_device_train_batch_size=batch // accum, gradient_accumulation_steps=accum,
+                            learning_rate=LR, num_train_epochs=1,
                             max_length=max_len, lr_scheduler_type='linear', use_cpu=True, bf16=precision == 'bf16',
                             report_to=[], save_strategy='no', logging_steps=1, seed=0, disable_tqdm=True)
             tr = SFTTrainer(model=model, args=cfg, train_dataset=train, processing_class=tok)
@@ -110,7 +115,8 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
                 class Trim(TrainerCallback):
                     def on_step_end(self, *a, **k): ctypes.CDLL('libc.so.6').malloc_trim(0)
                 cbs = (Trim(),)
-            m = train_sft(EMBEDDED_MODEL, dataset=train, output_dir=d, eval_samples=0, batch_size=batch, max_length=max_len,
+            m = train_sft(EMBEDDED_MODEL, dataset=train, output_dir=d, eval_samples=0, batch_size=batch, grad_accum=accum,
+                          max_length=max_len, recompute=True if arm == 'lab_recompute' else None,
                           learning_rate=LR, lora={'r': 16, 'alpha': 32}, group_by_length=arm != 'lab_random', precision=precision, callbacks=cbs,
                           progress=False)
             secs = m['train']['train_seconds']
@@ -124,7 +130,7 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
     order = (list(LengthGroupedSampler(batch, lengths=lens, generator=torch.Generator().manual_seed(0))) if arm != 'trl' and arm != 'lab_random'
              else list(torch.utils.data.RandomSampler(range(len(lens)), generator=torch.Generator().manual_seed(0))))
     return {'workload': workload, 'arm': arm, 'precision': precision, 'steps': steps, 'tokens': sum(lens), 'seconds': secs,
-            'tok_s': sum(lens) / secs, 'padding': padding_share(lens, batch, order), 'first_loss': losses[0],
+            'tok_s': sum(lens) / secs, 'padding': padding_share(lens, batch // accum, order), 'first_loss': losses[0],
             'last_loss': losses[-1], 'held_out_loss': loss, 'peak_rss_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2}
 
 

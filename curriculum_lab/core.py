@@ -15,10 +15,10 @@ from typing import Any, Iterable, Sequence
 __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'METHODS', 'LabError', 'get_logger', 'cache_dir', 'atomic_write', 'atomic_dir',
            'to_jsonable', 'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock',
            'seed_everything', 'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info',
-           'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso', 'Run',
-           'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'sub_seed', 'notebook_params',
-           'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table', 'evaluation_columns',
-           'evaluation_cells']
+           'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso',
+           'peak_rss_gb', 'Run', 'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'sub_seed',
+           'notebook_params', 'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table',
+           'evaluation_columns', 'evaluation_cells']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
 class LabError(Exception):
@@ -305,6 +305,12 @@ def now_iso() -> str:
     "The local time with its offset, to the second (ISO 8601), as run records write it."
     return dt.datetime.now().astimezone().isoformat(timespec='seconds')
 
+def peak_rss_gb() -> float:
+    "This process's peak resident memory so far, in GB (`ru_maxrss`; a kernel forked from a warm server counts from its fork)."
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak * (1 if sys.platform == 'darwin' else 1024) / 1e9, 3)   # bytes on macOS, KiB on Linux
+
 @dataclass
 class Run:
     "An open run: its directory, id, stage and the record written to `run.json`."
@@ -325,8 +331,9 @@ class Run:
     def finish(self, status: str = 'completed', # completed | failed | interrupted
                error: str | None = None,         # error message when failed
                **extra) -> dict:
-        "Record the end of the run and return the final record."
-        self.record.update(status=status, finished=now_iso(), duration_s=round(time.monotonic() - self._t0, 3), **extra)
+        "Record the end of the run (with its process's peak memory) and return the final record."
+        self.record.update(status=status, finished=now_iso(), duration_s=round(time.monotonic() - self._t0, 3),
+                           peak_rss_gb=peak_rss_gb(), **extra)
         if error: self.record['error'] = error
         self.save()
         return self.record
@@ -367,7 +374,7 @@ def fingerprint(params: dict, # every parameter that changes the result
 
 _MISSING = '<absent>'
 # parameters added after runs were recorded without them: the value those runs had (so they still resume or skip)
-ADDED_PARAMS = {'precision': 'fp32', 'group_by_length': False, 'skip_samples': 0}
+ADDED_PARAMS = {'precision': 'fp32', 'group_by_length': False, 'skip_samples': 0, 'recompute': None}
 
 def param_diff(old: dict, new: dict) -> dict[str, tuple]:
     "Keys whose values differ between two parameter dicts: key -> (old value, new value); a key in `ADDED_PARAMS` absent from `old` has its old value."

@@ -115,23 +115,25 @@ def serve(path: str, ready_fd: int, preload: Sequence[str] = PRELOAD) -> None:
                 _become_kernel(req, added)
             kids[pid] = conn
             conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
-        while kids and (w := os.waitpid(-1, os.WNOHANG))[0]:
+        while kids and (w := os.wait4(-1, os.WNOHANG))[0]:
             if (conn := kids.pop(w[0], None)):
-                with contextlib.suppress(OSError): conn.sendall(json.dumps({'exit': os.waitstatus_to_exitcode(w[1])}).encode() + b'\n')
+                end = {'exit': os.waitstatus_to_exitcode(w[1]), 'peak_rss': w[2].ru_maxrss * 1024}   # KiB on Linux
+                with contextlib.suppress(OSError): conn.sendall(json.dumps(end).encode() + b'\n')
                 conn.close()
 
 # %% ../nbs/69_kernels.ipynb #4d1fc383
 class _Forked:
     "A kernel the server forked, seen through the part of `subprocess.Popen`'s interface that jupyter_client uses."
     stdin = stdout = stderr = None
-    def __init__(self, pid: int, conn: socket.socket): self.pid, self._conn, self.returncode = pid, conn, None
+    def __init__(self, pid: int, conn: socket.socket): self.pid, self._conn, self.returncode, self.peak_rss = pid, conn, None, None
     def __repr__(self) -> str:
         c = self.poll()
         return f'pid {self.pid}, ' + ('running' if c is None else f'exit code {c}' + (f' ({signal.Signals(-c).name})' if c < 0 else ''))
     def poll(self) -> int | None:
         if self.returncode is None and select.select([self._conn], [], [], 0)[0]:
-            line = _read_line(self._conn)
-            self.returncode = json.loads(line)['exit'] if line else -signal.SIGKILL   # the server is gone: so is the kernel
+            end = json.loads(_read_line(self._conn) or b'{}')
+            self.returncode = end.get('exit', -signal.SIGKILL)   # no answer: the server is gone, and so is the kernel
+            self.peak_rss = end.get('peak_rss')                  # bytes, the kernel's high-water mark
             self._conn.close()
         return self.returncode
     def wait(self, timeout: float | None = None) -> int:

@@ -26,7 +26,7 @@ __all__ = ['log', 'STAGE_DIRECTIVES', 'REPORT_SECTIONS', 'RunSpec', 'find_notebo
            'answers_by_problem', 'paired_rows', 'paired_markdown', 'seed_interval', 'seed_evaluations', 'seed_rows',
            'seed_paired_rows', 'seed_markdown', 'Report', 'section_results', 'section_traces', 'section_paired',
            'section_seeds', 'section_final_models', 'section_searches', 'section_by_group', 'section_training',
-           'section_budget', 'section_probes', 'aggregate', 'main']
+           'section_budget', 'section_probes', 'cost_rows', 'section_costs', 'aggregate', 'main']
 
 # %% ../nbs/70_runs.ipynb #34413acb
 @dataclass
@@ -163,8 +163,13 @@ def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
     nb.cells = [c for c in nb.cells if is_stage_cell(c)]
     return nb
 
-def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> tuple[Path, str]:
-    "Execute one run with papermill; returns the executed notebook's path and its kernel, 'warm' (forked) or 'cold' (raises LabError if it fails)."
+def _children_peak() -> int:
+    "The largest peak resident memory (bytes) of this process's ended and reaped children: a cold kernel's, once jupyter_client waited for it."
+    import resource
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+
+def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> tuple[Path, str, int | None]:
+    "Execute one run with papermill; returns the executed notebook's path, its kernel, 'warm' (forked) or 'cold', and the kernel's peak resident memory in bytes (None when it cannot be told: a cold kernel below an earlier one's peak). Raises LabError if it fails."
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
     out_nb = notebooks_dir/f'{r.name}.ipynb'
@@ -174,10 +179,12 @@ def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> tuple
     for attempt in (1, 2):
         server = kernels.active() if attempt == 1 else None     # forked by run_experiment's server; a retry starts a new process
         warm, forked = ({'kernel_manager_class': kernels.WarmKernelManager}, server.forked) if server else ({}, 0)
+        children = _children_peak()
         try:
             pm.execute_notebook(run_notebook(r.notebook), str(out_nb), parameters=r.parameters, cwd=os.getcwd(),   # paths in specs: from the cwd
                                 progress_bar=progress, kernel_name='python3', log_output=progress, **warm)
-            return out_nb, 'warm' if server and server.forked > forked else 'cold'   # the server may refuse and start it cold
+            if server and server.forked > forked: return out_nb, 'warm', server.last.peak_rss   # the server may refuse and start it cold
+            return out_nb, 'cold', _children_peak() if _children_peak() > children else None
         except pm.PapermillExecutionError as e:
             raise LabError(f'run {r.name!r} failed in {r.notebook.name} (cell {e.exec_count}): {e.ename}: {e.evalue}. '
                            f'Its executed notebook: {out_nb}') from None
@@ -218,12 +225,15 @@ def run_experiment(spec: str | Path | dict, output_dir: str | Path | None = None
             state[r.name] = {'status': 'running', 'params': r.parameters, 'notebook': r.notebook.name}
             write_json(state_f, state)
             s = time.monotonic()
-            try: nb, kernel = execute_run(r, out/'notebooks', progress)
+            try: nb, kernel, peak = execute_run(r, out/'notebooks', progress)
             except BaseException as e:
                 state[r.name].update(status='failed' if not isinstance(e, KeyboardInterrupt) else 'interrupted', error=str(e))
                 write_json(state_f, state); raise
-            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb), kernel=kernel)
+            state[r.name].update(status='completed', seconds=round(time.monotonic() - s, 1), executed=str(nb), kernel=kernel,
+                                 peak_rss_gb=peak and round(peak / 1e9, 2))
             write_json(state_f, state)
+            log.info(f"[{i}/{len(runs)}] {r.name}: completed in {(time.monotonic() - s) / 60:.1f} min"
+                     + (f", peak memory {peak / 1e9:.2f} GB" if peak else ''))
     summary = aggregate(info, runs)
     summary['seconds'] = round(time.monotonic() - t0, 1)
     write_json(out/'summary.json', summary)
@@ -606,18 +616,37 @@ def section_probes(rep: Report):
         plot_probes({f['run']: f['model'] for f in rep.finals if f'{e}_accuracy' in f}, f'eval_{e}', path=rep.plot(f'{e}_by_group.png'),
                     overall=True, title=f'{e}: final models by group')
 
+def cost_rows(out: Path, runs: Sequence[RunSpec]) -> list[dict]:
+    "What each completed run cost, from `state.json`: its kernel, wall seconds and the kernel's peak resident memory in GB ('' when not measured)."
+    state = read_json(out/'state.json') if (out/'state.json').exists() else {}
+    return [{'run': r.name, 'kernel': s.get('kernel', ''), 'seconds': s['seconds'], 'peak_rss_gb': s.get('peak_rss_gb') or ''}
+            for r in runs if (s := state.get(r.name, {})).get('status') == 'completed' and 'seconds' in s]
+
+def section_costs(rep: Report):
+    "What each run cost: wall minutes and its kernel's peak memory (`costs.csv`); the largest peak named."
+    rep.summary['costs'] = rows = cost_rows(rep.out, rep.runs)
+    if not rows: return
+    write_csv(rep.out/'costs.csv', rows)
+    peaks = [r for r in rows if r['peak_rss_gb'] != '']
+    top = max(peaks, key=lambda r: r['peak_rss_gb']) if peaks else None
+    rep.section('Cost of each run', markdown_table(['run', 'kernel', 'minutes', 'peak memory GB'],
+                                                   [[r['run'], r['kernel'], f"{r['seconds'] / 60:.1f}", r['peak_rss_gb']] for r in rows])
+                + f"\n\n{sum(r['seconds'] for r in rows) / 60:.1f} min of runs"
+                + (f"; the largest peak {top['peak_rss_gb']} GB ({top['run']})" if top else '') + '\n')
+
 REPORT_SECTIONS = {'results': section_results, 'traces': section_traces, 'paired': section_paired, 'seeds': section_seeds,
                    'final_models': section_final_models, 'searches': section_searches, 'by_group': section_by_group,
-                   'training': section_training, 'budget': section_budget, 'probes': section_probes}
+                   'training': section_training, 'budget': section_budget, 'probes': section_probes, 'costs': section_costs}
 
 def aggregate(info: dict, runs: Sequence[RunSpec]) -> dict:
     "Write the report the spec declares (`report:`, by default every section; each writes only when it has data): results.md, its CSVs and plots; returns the summary."
     rep = Report(info, runs)
-    for name in ['results', *[n for n in (info.get('report') or REPORT_SECTIONS) if n != 'results']]:   # the table always, first
+    declared = [n for n in (info.get('report') or REPORT_SECTIONS) if n not in ('results', 'costs')]
+    for name in ['results', *declared, 'costs']:   # the table always first, what the runs cost always last
         REPORT_SECTIONS[name](rep)
     if rep.rows: write_text(rep.out/'results.md', f"# {info['name']}\n\n{info.get('description', '')}\n\n{''.join(rep.md)}")
     return {'name': info['name'], 'output_dir': str(rep.out), 'results': [], 'traces': {}, 'final_models': [], 'searches': [],
-            'by_group': {}, 'paired': [], 'seeds': [], 'seeds_paired': [], **rep.summary,
+            'by_group': {}, 'paired': [], 'seeds': [], 'seeds_paired': [], 'costs': [], **rep.summary,
             'markdown': ''.join(rep.md), 'plots': rep.plots, 'notebooks': str(rep.out/'notebooks')}
 
 # %% ../nbs/70_runs.ipynb #f77b6820

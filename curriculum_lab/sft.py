@@ -132,6 +132,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
               batch_size: int = 8,               # examples per optimizer step (per device x accumulation)
               grad_accum: int = 1,               # gradient accumulation steps (batch_size is split into them)
               max_length: int = 512,             # tokens per example
+              recompute: bool | None = None,     # activations recomputed in the backward pass (less memory, slower); None: on a GPU only
               max_steps: int = -1,               # -1: epochs decide
               warmup_ratio: float = 0.0,         # share of steps with a rising learning rate
               weight_decay: float = 0.0,
@@ -183,7 +184,7 @@ def train_sft(base_model: str = EMBEDDED_MODEL,  # lab model name, HF folder or 
         model, tok, how = load_for_training(str(base_model), tokens, spec, backend, max_length, seed)
         stats = _token_stats(tok, dataset, max_length)
         steps = planned_steps(len(dataset), batch_size, epochs, max_steps)
-        cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress, prec,
+        cfg = trl_args(SFTConfig, ckpt_dir, steps, save_steps, seed, progress, prec, recompute,
                        per_device_train_batch_size=batch_size // grad_accum, gradient_accumulation_steps=grad_accum,
                        num_train_epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
                        lr_scheduler_type=lr_scheduler, warmup_steps=warmup_ratio, weight_decay=weight_decay,

@@ -118,6 +118,7 @@ def trl_args(config_cls: type,       # trl.SFTConfig, trl.GRPOConfig, ...
              seed: int = 0,
              progress: bool = True,  # transformers' progress bar
              precision: str = 'fp32', # 'fp32' | 'bf16' (resolved, `models.resolve_precision`): bf16 autocast over fp32 weights
+             recompute: bool | None = None, # activations recomputed in the backward pass (gradient checkpointing); None: on a GPU only
              **kw):                  # the trainer's own settings
     "A TRL config with the lab's device, precision, checkpoint and reporting settings."
     device = get_device()
@@ -127,7 +128,7 @@ def trl_args(config_cls: type,       # trl.SFTConfig, trl.GRPOConfig, ...
                       save_total_limit=2, seed=seed, data_seed=seed, use_cpu=device == 'cpu', bf16=bf16,
                       fp16=device == 'cuda' and not bf16 and not torch.cuda.is_bf16_supported(),   # fp16 weights on older GPUs
                        report_to=[], disable_tqdm=not progress,
-                      dataloader_num_workers=0, gradient_checkpointing=device == 'cuda', **kw)
+                      dataloader_num_workers=0, gradient_checkpointing=device == 'cuda' if recompute is None else recompute, **kw)
 
 # %% ../nbs/26_training.ipynb #6fa15703
 def allow_fused_head() -> None:

@@ -33,6 +33,10 @@ def test_two_runs_then_resume(tmp_path):
     state = read_json(out/'state.json')
     assert state['sft']['status'] == state['eval']['status'] == 'completed'
     assert state['sft']['kernel'] == state['eval']['kernel'] == 'warm'    # two runs to do: both forked from one server
+    # what each run cost: minutes and its kernel's own peak memory, as the server saw each kernel end
+    assert [(c['run'], c['kernel']) for c in s['costs']] == [('sft', 'warm'), ('eval', 'warm')]
+    assert all(0.2 < c['peak_rss_gb'] < 4 and c['seconds'] > 0 for c in s['costs']), s['costs']
+    assert '## Cost of each run' in (out/'results.md').read_text() and (out/'costs.csv').exists()
     # resume: a second call skips both runs (their run.json files are untouched)
     before = {n: (out/n/'run.json').read_text() for n in ('sft', 'eval')}
     run_experiment(_spec(), out, progress=False)
