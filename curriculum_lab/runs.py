@@ -631,7 +631,7 @@ def section_costs(rep: Report):
     top = max(peaks, key=lambda r: r['peak_rss_gb']) if peaks else None
     rep.section('Cost of each run', markdown_table(['run', 'kernel', 'minutes', 'peak memory GB'],
                                                    [[r['run'], r['kernel'], f"{r['seconds'] / 60:.1f}", r['peak_rss_gb']] for r in rows])
-                + f"\n\n{sum(r['seconds'] for r in rows) / 60:.1f} min of runs"
+                + f"\n{sum(r['seconds'] for r in rows) / 60:.1f} min of runs"
                 + (f"; the largest peak {top['peak_rss_gb']} GB ({top['run']})" if top else '') + '\n')
 
 REPORT_SECTIONS = {'results': section_results, 'traces': section_traces, 'paired': section_paired, 'seeds': section_seeds,
