@@ -5,7 +5,8 @@
 Runs the curriculum for real in a temporary folder (the embedded model by default), samples the process's RSS every
 0.2 s, and prints one row per phase (peak RSS, and what was resident when it began) and the process's peak
 (`ru_maxrss`). `--scale 0.1` trains on a tenth of every source (at least one batch): the models loaded and the batch
-shapes are those of the full run, so the peaks are too, at a fraction of the time. Issue target: under 4 GB.
+shapes are those of the full run, so the peaks are too, at a fraction of the time. Target (issue 29): under 6 GB.
+GB are 10^9 bytes, as the runner's `costs` report (until 2026-12-08 this bench printed GiB).
 """
 import argparse, os, resource, sys, tempfile, threading, time
 from pathlib import Path
@@ -15,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from curriculum_lab import curriculum  # noqa: E402
 
-GB = 1024 ** 3
+GB = 10 ** 9
 PAGE = os.sysconf('SC_PAGE_SIZE')
 
 
@@ -64,7 +65,7 @@ def main(argv=None):
     print(f"| phase | RSS at start (GB) | peak RSS (GB) | seconds |\n|---|---|---|---|")
     for r, nxt in zip(s.rows[1:-1], s.rows[2:]):
         print(f"| {r['phase']} | {r['at_start'] / GB:.2f} | {r['peak'] / GB:.2f} | {nxt['t0'] - r['t0']:.0f} |")
-    print(f"\nprocess peak RSS (ru_maxrss): {peak / GB:.2f} GB (target < 4 GB: {'met' if peak < 4 * GB else 'NOT met'})")
+    print(f"\nprocess peak RSS (ru_maxrss): {peak / GB:.2f} GB (target < 6 GB: {'met' if peak < 6 * GB else 'NOT met'})")
 
 
 if __name__ == '__main__': main()

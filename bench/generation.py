@@ -13,7 +13,9 @@ decoder made only of matmuls would reach. Greedy outputs are compared with plain
 generate (first --single-prompts prompts) and with plain batched generate (every prompt).
 Every row runs in fp32 (the lab's `generate` is asked for it: its default, `auto`, is bf16 on a CPU with native bf16)
 but the bf16 one. With bf16 (`--precisions auto`: where the CPU has native bf16, `models.native_bf16`; or named), the fast decoder runs
-again at the largest batch with bf16 weights, and its greedy texts are compared with fp32's (share identical).
+again at the largest batch with bf16 weights (its decoder built and warmed by an untimed short call first, as the fp32
+rows before it warm fp32's), and its greedy texts are compared with fp32's (share identical). Then `--pairs` fp32 / bf16
+runs at the largest batch, alternating: the machine's speed drifts during a run, and adjacent runs give the ratio.
 """
 import argparse, json, os, sys, time
 from pathlib import Path
@@ -94,6 +96,7 @@ def main():
     ap.add_argument('--batch-sizes', default='1,32,64,128')
     ap.add_argument('--json', help='also write the rows to this JSON file')
     ap.add_argument('--precisions', default='auto', help="auto: fp32, and bf16 where the CPU has it natively; or fp32,bf16")
+    ap.add_argument('--pairs', type=int, default=2, help='with bf16: fp32 / bf16 runs at the largest batch, alternating, after the table\'s rows')
     a = ap.parse_args()
     precs = (['fp32', 'bf16'] if native_bf16('cpu') else ['fp32']) if a.precisions == 'auto' else a.precisions.split(',')
     print(f"CPU bf16 flags: {sorted(set(BF16_CPU_FLAGS) & cpu_flags()) or 'none (bf16 emulated: skipped unless --precisions names it)'}",
@@ -127,6 +130,8 @@ def main():
         return [c.text for c in cs], sum(c.tokens for c in cs)
     run(SAMPLED, bmax, sampled, len(prompts))
     if 'bf16' in precs:
+        # untimed: build the bf16 decoder and run its kernels once, as the fp32 rows above did for fp32
+        generate(model, tok, prompts[:8], max_new_tokens=4, batch_size=8, progress=False, precision='bf16')
         def bf16():
             cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, progress=False, precision='bf16')
             return [c.text for c in cs], sum(c.tokens for c in cs)
@@ -159,7 +164,22 @@ def main():
     cols = list(rows[0])
     print('| ' + ' | '.join(cols) + ' |'); print('|' + '---|' * len(cols))
     for r in rows: print('| ' + ' | '.join(str(r[c]) for c in cols) + ' |')
-    if a.json: write_json(a.json, {'model': a.model, 'gflop_per_token': fpt/1e9, 'threads': threads,
+    pairs = []
+    for i in range(a.pairs if 'bf16' in precs and 'fp32' in precs else 0):   # the machine's speed drifts: adjacent runs compared
+        t = []
+        for prec in ('fp32', 'bf16'):
+            t0 = time.perf_counter()
+            cs = generate(model, tok, prompts, max_new_tokens=a.max_new_tokens, batch_size=bmax, progress=False, precision=prec)
+            t.append(sum(c.tokens for c in cs) / (time.perf_counter() - t0))
+        pairs.append(dict(pair=i + 1, fp32_tok_s=round(t[0], 1), bf16_tok_s=round(t[1], 1), bf16_over_fp32=round(t[1] / t[0], 2)))
+    if pairs:
+        print(f'\nfp32 then bf16 at batch {bmax}, adjacent ({a.pairs} pairs, after the rows above):\n')
+        print('| pair | fp32 tok/s | bf16 tok/s | bf16 / fp32 |'); print('|---|---|---|---|')
+        for r in pairs: print(f"| {r['pair']} | {r['fp32_tok_s']} | {r['bf16_tok_s']} | {r['bf16_over_fp32']:.2f}x |")
+        table = next(r for r in rows if r['method'] == BF16)['tok_s'] / next(r for r in rows if r['method'] == 'curriculum_lab.generate' and r['batch'] == bmax)['tok_s']
+        ratios = ', '.join(f"{r['bf16_over_fp32']:.2f}x" for r in pairs)
+        print(f"\nbf16 / fp32 at batch {bmax}: table {table:.2f}x; pairs {ratios}")
+    if a.json: write_json(a.json, {'pairs': pairs, 'model': a.model, 'gflop_per_token': fpt/1e9, 'threads': threads,
                                 'matmul_gflops': gflops, 'roofline_tok_s': roof, 'model_shape_gflops': shape_gflops,
                                 'matmul_only_ceiling_tok_s': ceiling, 'rows': rows})
 

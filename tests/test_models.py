@@ -96,3 +96,7 @@ def test_generation_bench_runs_and_every_method_agrees(tmp_path):
     assert res['roofline_tok_s'] > 0 and 0 < res['matmul_only_ceiling_tok_s'] and res['rows'][3]['tok_s'] > 0
     greedy = [x for x in res['rows'] if x['prompts'] == 12 and x['method'] != sampled]
     assert len({x['tokens'] for x in greedy}) == 1   # the same workload for every batched greedy method
+    # fp32 / bf16 pairs, alternating, after the rows: each a ratio of adjacent runs
+    assert [p['pair'] for p in res['pairs']] == [1, 2] and all(p['fp32_tok_s'] > 0 and p['bf16_tok_s'] > 0 for p in res['pairs'])
+    assert all(abs(p['bf16_over_fp32'] - p['bf16_tok_s'] / p['fp32_tok_s']) < 0.01 for p in res['pairs']), res['pairs']
+    assert '| pair | fp32 tok/s | bf16 tok/s | bf16 / fp32 |' in r.stdout
