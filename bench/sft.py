@@ -131,7 +131,7 @@ def child(workload: str, arm: str, precision: str, steps: int) -> dict:
              else list(torch.utils.data.RandomSampler(range(len(lens)), generator=torch.Generator().manual_seed(0))))
     return {'workload': workload, 'arm': arm, 'precision': precision, 'steps': steps, 'tokens': sum(lens), 'seconds': secs,
             'tok_s': sum(lens) / secs, 'padding': padding_share(lens, batch // accum, order), 'first_loss': losses[0],
-            'last_loss': losses[-1], 'held_out_loss': loss, 'peak_rss_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2}
+            'last_loss': losses[-1], 'held_out_loss': loss, 'peak_rss_gb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9}   # GB (10^9 bytes; GiB until 2026-12-08)
 
 
 def main(argv=None):

@@ -16,8 +16,8 @@ __all__ = ['TRACKED_PACKAGES', 'ADDED_PARAMS', 'METHODS', 'LabError', 'get_logge
            'to_jsonable', 'write_text', 'write_json', 'read_json', 'write_csv', 'read_csv', 'file_lock',
            'seed_everything', 'available_cores', 'set_threads', 'get_device', 'package_versions', 'git_info',
            'provenance', 'make_run_id', 'RunDir', 'read_train_log', 'running_mean', 'save_png', 'now_iso',
-           'peak_rss_gb', 'Run', 'start_run', 'fingerprint', 'param_diff', 'check_same_params', 'sub_seed',
-           'notebook_params', 'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table',
+           'maxrss_bytes', 'peak_rss_gb', 'Run', 'start_run', 'fingerprint', 'param_diff', 'check_same_params',
+           'sub_seed', 'notebook_params', 'notebook_parameters', 'notebook_method', 'ci_text', 'markdown_table',
            'evaluation_columns', 'evaluation_cells']
 
 # %% ../nbs/00_core.ipynb #b9455fc0
@@ -305,11 +305,14 @@ def now_iso() -> str:
     "The local time with its offset, to the second (ISO 8601), as run records write it."
     return dt.datetime.now().astimezone().isoformat(timespec='seconds')
 
+def maxrss_bytes(usage) -> int:
+    "The peak resident memory in bytes of a `resource.getrusage` or `os.wait4` result (`ru_maxrss` is KiB on Linux, bytes on macOS)."
+    return usage.ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+
 def peak_rss_gb() -> float:
-    "This process's peak resident memory so far, in GB (`ru_maxrss`; a kernel forked from a warm server counts from its fork)."
+    "This process's peak resident memory so far, in GB (10^9 bytes; a kernel forked from a warm server counts from its fork)."
     import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak * (1 if sys.platform == 'darwin' else 1024) / 1e9, 3)   # bytes on macOS, KiB on Linux
+    return round(maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF)) / 1e9, 3)
 
 @dataclass
 class Run:

@@ -10,7 +10,7 @@ from typing import Iterator, Sequence
 from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from .core import get_logger
+from .core import get_logger, maxrss_bytes
 
 log = get_logger('curriculum_lab.kernels')
 
@@ -117,7 +117,7 @@ def serve(path: str, ready_fd: int, preload: Sequence[str] = PRELOAD) -> None:
             conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
         while kids and (w := os.wait4(-1, os.WNOHANG))[0]:
             if (conn := kids.pop(w[0], None)):
-                end = {'exit': os.waitstatus_to_exitcode(w[1]), 'peak_rss': w[2].ru_maxrss * 1024}   # KiB on Linux
+                end = {'exit': os.waitstatus_to_exitcode(w[1]), 'peak_rss': maxrss_bytes(w[2])}
                 with contextlib.suppress(OSError): conn.sendall(json.dumps(end).encode() + b'\n')
                 conn.close()
 

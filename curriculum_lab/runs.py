@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from .core import (LabError, RunDir, check_same_params, ci_text, evaluation_cells, evaluation_columns, get_logger, markdown_table, notebook_method, notebook_params, notebook_parameters, read_csv,
+from .core import (LabError, RunDir, check_same_params, ci_text, evaluation_cells, evaluation_columns, get_logger, markdown_table, maxrss_bytes, notebook_method, notebook_params, notebook_parameters, read_csv,
                                  read_json, write_csv, write_json, write_text)
 from .config import Spec, find_config, read_yaml, shipped_dir, substitute, validate
 from .plots import group_order, plot_arms, plot_budget, plot_evolution, plot_group_lines, plot_probes, plot_training
@@ -166,7 +166,7 @@ def run_notebook(path: str | Path) -> 'nbformat.NotebookNode':
 def _children_peak() -> int:
     "The largest peak resident memory (bytes) of this process's ended and reaped children: a cold kernel's, once jupyter_client waited for it."
     import resource
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
+    return maxrss_bytes(resource.getrusage(resource.RUSAGE_CHILDREN))
 
 def execute_run(r: RunSpec, notebooks_dir: Path, progress: bool = True) -> tuple[Path, str, int | None]:
     "Execute one run with papermill; returns the executed notebook's path, its kernel, 'warm' (forked) or 'cold', and the kernel's peak resident memory in bytes (None when it cannot be told: a cold kernel below an earlier one's peak). Raises LabError if it fails."
