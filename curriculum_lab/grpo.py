@@ -17,7 +17,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 from .core import LabError, get_logger, notebook_params, read_json, read_train_log, sub_seed
 from .decoding import Completion, encode_prompt, fast_decoder_problem, generate, release_decoder
-from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, resolve_precision
+from .models import EMBEDDED_MODEL, LoraSpec, as_lora_spec, is_full_finetune, resolve_precision
 from .tasks import Task, get_task
 from .tasks import read_data_file
 from .sft import body_and_head
@@ -259,7 +259,7 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
                eval_samples: int | None = None,    # None: $EVAL_SAMPLES, else 200; 0: no evaluation
                eval_max_new_tokens: int = 64,
                eval_batch_size: int | None = None,
-               lora: LoraSpec | dict | None = None,
+               lora: LoraSpec | dict | str | None = None, # LoRA settings of a new adapter (None: LoraSpec()); 'none': full fine-tuning, every weight (the seed's GRPO)
                output_dir: str | Path | None = None, # None: $OUTPUT_DIR/grpo (outputs/grpo)
                save_steps: int = 0,
                seed: int = 0,
@@ -294,14 +294,15 @@ def train_grpo(base_model: str = EMBEDDED_MODEL,   # lab model name, HF folder o
         log.warning(f'screen={screen:g} applies to the lab rollouts only: TRL samples one group per prompt trained (screen 1)'); screen = 1.0
     weights = reward_setup(t, reward_weights)
     fns, ws = combine_rewards(weights)
-    spec = as_lora_spec(lora) or LoraSpec()
+    full = is_full_finetune(lora)
+    spec = None if full else (as_lora_spec(lora) or LoraSpec())
     out = Path(output_dir or default_output_dir(stage, kind=''))
     prec = resolve_precision(precision)
     if data_file is None: data = grpo_dataset(t, n, seed=seed, skip=skip_samples)
     params = trainer_params(train_grpo, locals(), skip=('format', 'data_file'), base_model=str(base_model), task=t.name,
                             task_config=t.config, train_samples=n, **({'data_file': str(data_file)} if data_file else {}),
                             data_sha256=dataset_sha256(data, ('prompt', 'answer')), num_generations=k, micro_batch=mb,
-                            reward_weights=weights, lora=asdict(spec), special_tokens=t.special_tokens, precision=prec, eval_samples=n_eval)
+                            reward_weights=weights, lora='none' if full else asdict(spec), special_tokens=t.special_tokens, precision=prec, eval_samples=n_eval)
 
     def build(ckpt_dir: Path, cbs: list):
         model, tok, how = load_for_training(str(base_model), t.special_tokens, spec, backend, max_completion_length + 512, seed)

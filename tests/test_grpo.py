@@ -134,3 +134,26 @@ def test_micro_batches_of_whole_groups_give_the_steps_gradient(tmp_path):
         assert a['loss'] == pytest.approx(b['loss'], rel=1e-3, abs=1e-6), (a['loss'], b['loss'])
         assert a['grad_norm'] == pytest.approx(b['grad_norm'], rel=1e-3), (a['grad_norm'], b['grad_norm'])
     assert [r['loss_pass/prompts'] for r in whole] == [4, 4] and [r['loss_pass/prompts'] for r in micro] == [1, 1]
+
+def test_full_fine_tuning(tmp_path):
+    "lora='none' (the notebook's lora_r=0): every weight trains, as the seed's GRPO does; the run says so and saves a plain model."
+    from curriculum_lab.models import load_model
+    from curriculum_lab.rewards import register_reward
+    @register_reward
+    def distinct_chars_reward(completions, **kw):   # the tiny model's random completions differ in it: groups with signal
+        return [float(len(set(c[0]['content'] if isinstance(c, list) else c))) for c in completions]
+    out = tmp_path/'grpo'
+    train_grpo('tiny', 'arithmetic', task_config={'tier': [1]}, train_samples=4, prompts_per_step=2, num_generations=2, output_dir=out,
+               lora='none', reward_weights='{"distinct_chars_reward": 1.0}', **{**TINY, 'eval_samples': 0, 'learning_rate': 1e-2})
+    run = read_json(out/'run.json')
+    assert run['status'] == 'completed' and run['adapter'] == 'full' and run['params']['lora'] == 'none'
+    assert not (out/'model'/'adapter_config.json').exists() and (out/'model'/'model.safetensors').exists()
+    assert all(r['reward_std'] > 0 for r in read_train_log(out/'train_log.csv'))
+    before, after = (dict(load_model(m)[0].named_parameters()) for m in ('tiny', str(out)))
+    changed = [n for n, p in after.items() if not (p.detach() == before[n].detach()).all()]
+    assert len(changed) > len(after) // 2, (len(changed), len(after))   # not an adapter's few tensors: most of the weights moved
+    # the notebook's lora_r=0 is the same run
+    pm.execute_notebook(run_notebook(NB), str(tmp_path/'out.ipynb'), progress_bar=False, kernel_name='python3', cwd=str(ROOT/'nbs'),
+                        parameters=dict(base_model='tiny', train_samples=4, prompts_per_step=2, num_generations=2, max_completion_length=8,
+                                        eval_samples=0, output_dir=str(tmp_path/'nb'), prep_samples=0, lora_r=0))
+    assert read_json(tmp_path/'nb'/'run.json')['adapter'] == 'full' and read_json(tmp_path/'nb'/'run.json')['params']['lora'] == 'none'
