@@ -137,14 +137,18 @@ def test_micro_batches_of_whole_groups_give_the_steps_gradient(tmp_path):
 
 def test_full_fine_tuning(tmp_path):
     "lora='none' (the notebook's lora_r=0): every weight trains, as the seed's GRPO does; the run says so and saves a plain model."
+    from curriculum_lab import rewards
     from curriculum_lab.models import load_model
-    from curriculum_lab.rewards import register_reward
-    @register_reward
+    def text(c): return c[0].get('content') or '' if isinstance(c, list) and c and isinstance(c[0], dict) else c if isinstance(c, str) else ''
+    @rewards.register_reward
     def distinct_chars_reward(completions, **kw):   # the tiny model's random completions differ in it: groups with signal
-        return [float(len(set(c[0]['content'] if isinstance(c, list) else c))) for c in completions]
+        return [float(len(set(text(c)))) for c in completions]
     out = tmp_path/'grpo'
-    train_grpo('tiny', 'arithmetic', task_config={'tier': [1]}, train_samples=4, prompts_per_step=2, num_generations=2, output_dir=out,
-               lora='none', reward_weights='{"distinct_chars_reward": 1.0}', **{**TINY, 'eval_samples': 0, 'learning_rate': 1e-2})
+    try:
+        train_grpo('tiny', 'arithmetic', task_config={'tier': [1]}, train_samples=4, prompts_per_step=2, num_generations=2, output_dir=out,
+                   lora='none', reward_weights='{"distinct_chars_reward": 1.0}', **{**TINY, 'eval_samples': 0, 'learning_rate': 1e-2})
+    finally:   # registered for this test only (other tests in this worker go over every registered reward)
+        for registry in (rewards.ALL_REWARDS, rewards.REWARD_SCORES, rewards.REGISTERED_LOWEST): registry.pop('distinct_chars_reward', None)
     run = read_json(out/'run.json')
     assert run['status'] == 'completed' and run['adapter'] == 'full' and run['params']['lora'] == 'none'
     assert not (out/'model'/'adapter_config.json').exists() and (out/'model'/'model.safetensors').exists()
