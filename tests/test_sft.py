@@ -111,3 +111,18 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
         train_sft('tiny', 'arithmetic', output_dir=out, **{**kw, 'epochs': 2})
     with pytest.raises(LabError, match=r'other parameters \(learning_rate: 0\.003 -> 0\.001\).*another output_dir'):
         train_sft('tiny', 'arithmetic', output_dir=out, **{**kw, 'learning_rate': 1e-3})
+
+def test_recompute_checkpoints_activations_and_keeps_the_losses(tmp_path):
+    "recompute=True (seed002's long ARC traces): the trainer runs with activation checkpointing on a CPU, and the step losses equal a run without it."
+    from transformers import TrainerCallback
+    seen = {}
+    class Look(TrainerCallback):
+        def on_step_begin(self, args, state, control, model=None, **kw):
+            seen.setdefault(state.global_step, (args.gradient_checkpointing, model.is_gradient_checkpointing))
+    kw = dict(train_samples=16, eval_samples=0, max_length=128, batch_size=8, learning_rate=3e-3, progress=False)
+    train_sft('tiny', 'arithmetic', output_dir=tmp_path/'plain', **kw)
+    train_sft('tiny', 'arithmetic', output_dir=tmp_path/'recompute', recompute=True, callbacks=[Look()], **kw)
+    assert seen and all(v == (True, True) for v in seen.values()), seen
+    plain, rec = _losses(tmp_path/'plain'), _losses(tmp_path/'recompute')
+    assert len(plain) == len(rec) == 2 and rec == pytest.approx(plain, rel=1e-4), (plain, rec)
+    assert read_json(tmp_path/'recompute'/'run.json')['params']['recompute'] is True
